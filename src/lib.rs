@@ -1,0 +1,8 @@
+//! selfassess: an English council's adult social care self-assessment against CQC's
+//! *Assessment framework for local authority assurance*, following the LGA / ADASS toolkit.
+
+pub mod config;
+pub mod db;
+pub mod framework;
+pub mod startup;
+pub mod web;

@@ -1,0 +1,134 @@
+//! One error type for handlers. Handlers return `AppError`; the `render_errors` middleware
+//! turns it into the styled HTML page, or a structured JSON error under `/api/`.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::security::CspNonce;
+use crate::startup::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("internal error")]
+    Internal,
+    #[error(transparent)]
+    Database(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Template(#[from] super::templates::TemplateError),
+}
+
+/// What the middleware needs to render an error page; travels in the response extensions.
+#[derive(Clone, Debug)]
+pub struct ErrorMarker {
+    pub status: StatusCode,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Internal | AppError::Database(_) | AppError::Template(_) => {
+                // The cause goes to the log, never to the page.
+                tracing::error!(error = %self, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorMarker { status });
+        response
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    pub error: ApiError,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    /// A stable, machine-readable code such as `not_found`.
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+}
+
+fn api_error(status: StatusCode) -> Response {
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "There is nothing at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "This address does not accept that method.",
+        ),
+        _ => (
+            "internal_error",
+            "Something went wrong on our side. It has been logged.",
+        ),
+    };
+    let body = ApiErrorBody {
+        error: ApiError {
+            code: code.into(),
+            message: message.into(),
+        },
+    };
+    (status, Json(body)).into_response()
+}
+
+/// Replaces bare error responses (from handlers, the router's fallback and method checks)
+/// with a page or a JSON body.
+pub async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let is_api = path.starts_with("/api/");
+    let nonce = request
+        .extensions()
+        .get::<CspNonce>()
+        .cloned()
+        .unwrap_or_default();
+    let response = next.run(request).await;
+    let status = match response.extensions().get::<ErrorMarker>() {
+        Some(marker) => marker.status,
+        // axum's own 404/405 have empty bodies; anything else already has its answer.
+        None if matches!(
+            response.status(),
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+        ) && response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_none() =>
+        {
+            response.status()
+        }
+        None => return response,
+    };
+    if is_api {
+        return api_error(status);
+    }
+    let (title, template) = match status {
+        StatusCode::NOT_FOUND => ("Page not found", "errors/not_found.html"),
+        StatusCode::METHOD_NOT_ALLOWED => ("Page not found", "errors/not_found.html"),
+        _ => (
+            "Sorry, there is a problem with the service",
+            "errors/server_error.html",
+        ),
+    };
+    match state.templates.render(
+        template,
+        minijinja::context! { title, current_path => path },
+        &nonce.0,
+    ) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot render the error page");
+            (status, "Sorry, there is a problem with the service.").into_response()
+        }
+    }
+}

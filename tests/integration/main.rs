@@ -1,0 +1,6 @@
+//! One integration test binary: a module per capability.
+
+mod framework_file;
+mod helpers;
+mod pages;
+mod storage;

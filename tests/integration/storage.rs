@@ -1,0 +1,98 @@
+//! Storage: migrations in lockstep, and the readiness probe's real round trip on each backend.
+
+use crate::helpers::{backends, spawn_app};
+use std::collections::BTreeSet;
+
+fn migration_names(backend: &str) -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn sqlite_and_postgres_migrations_are_in_lockstep() {
+    let sqlite = migration_names("sqlite");
+    let postgres = migration_names("postgres");
+    assert!(!sqlite.is_empty());
+    assert_eq!(
+        sqlite, postgres,
+        "every migration needs a twin with the same number and name"
+    );
+    for name in &sqlite {
+        let (number, rest) = name.split_once('_').expect("NNNN_description.sql");
+        assert!(
+            number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit()),
+            "{name}"
+        );
+        assert!(rest.ends_with(".sql"), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn readyz_writes_and_reads_the_database_on_every_backend() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        for _ in 0..2 {
+            let response = app.get("/readyz").await;
+            assert_eq!(response.status(), 200, "{backend:?}");
+            let body: serde_json::Value = response.json().await.expect("json");
+            assert_eq!(body["status"], "ready");
+            let expected = match backend {
+                crate::helpers::Backend::Sqlite => "sqlite",
+                crate::helpers::Backend::Postgres => "postgres",
+            };
+            assert_eq!(body["database"], expected);
+        }
+    }
+}
+
+#[tokio::test]
+async fn readyz_answers_503_when_the_database_refuses_writes() {
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    // Make the database read-only underneath the running app: a real failure, not a mock.
+    let db_path = app.data_dir().join("selfassess.db");
+    let conn_url = format!("sqlite:{}", db_path.display());
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&conn_url)
+            .await
+            .expect("open");
+        sqlx::query("CREATE TRIGGER refuse_probe BEFORE UPDATE ON readiness_probe BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+            .execute(&mut conn)
+            .await
+            .expect("add trigger");
+    }
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "the process itself is still alive"
+    );
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&conn_url)
+            .await
+            .expect("open");
+        sqlx::query("DROP TRIGGER refuse_probe")
+            .execute(&mut conn)
+            .await
+            .expect("drop trigger");
+    }
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        200,
+        "recovers once the cause is gone"
+    );
+}
