@@ -11,13 +11,24 @@ import { startApp, launchBrowser, crawl, checkAxe, checkAxeWithoutJavaScript } f
 const NOT_FOUND_PATH = "/this-page-does-not-exist";
 const START_PATHS = ["/", NOT_FOUND_PATH];
 
-// Pages the crawl must reach from START_PATHS on a fresh data directory, so
-// that a broken crawl (or a page that lost its links) cannot pass silently.
-// Add a page here when the server gains one.
 // One page in one mode: loading, the checks and axe take a few seconds.
 const PAGE_TIMEOUT_MS = 120_000;
 
-const EXPECTED_PATHS = ["/", NOT_FOUND_PATH];
+// Pages the crawl must reach from START_PATHS on a fresh data directory, so
+// that a broken crawl (or a page that lost its links) cannot pass silently.
+// Add a page here when the server gains one. (The framework pages come from
+// frameworks/cqc-la-2023.yaml: CQC's nine quality statements.)
+const FRAMEWORK = "/frameworks/cqc-la-2023";
+const EXPECTED_PATHS = [
+  "/",
+  NOT_FOUND_PATH,
+  "/accessibility",
+  "/frameworks",
+  FRAMEWORK,
+  `${FRAMEWORK}/information-return`,
+  `${FRAMEWORK}/toolkit`,
+  ...Array.from({ length: 9 }, (_, i) => `${FRAMEWORK}/quality-statements/QS${i + 1}`),
+];
 
 test("accessibility of every page", async (t) => {
   const app = await startApp();

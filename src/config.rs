@@ -23,9 +23,7 @@ pub enum DatabaseUrl {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
-    #[error(
-        "the database URL must start with `sqlite:` or `postgres://` (or `postgresql://`); got `{0}`"
-    )]
+    #[error("the database URL must start with `sqlite:` or `postgres://` (or `postgresql://`); got `{0}`")]
     UnknownScheme(String),
     #[error("the database URL `{0}` names no SQLite file")]
     EmptySqlitePath(String),
@@ -99,29 +97,15 @@ mod tests {
             "postgres://u:p@localhost/db".parse(),
             Ok(DatabaseUrl::Postgres("postgres://u:p@localhost/db".into()))
         );
-        assert_eq!(
-            "sqlite:data/x.db".parse(),
-            Ok(DatabaseUrl::Sqlite("data/x.db".into()))
-        );
-        assert_eq!(
-            "sqlite:///tmp/x.db?mode=rwc".parse(),
-            Ok(DatabaseUrl::Sqlite("/tmp/x.db".into()))
-        );
-        assert!(matches!(
-            "mysql://x".parse::<DatabaseUrl>(),
-            Err(ConfigError::UnknownScheme(_))
-        ));
-        assert!(matches!(
-            "sqlite:".parse::<DatabaseUrl>(),
-            Err(ConfigError::EmptySqlitePath(_))
-        ));
+        assert_eq!("sqlite:data/x.db".parse(), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+        assert_eq!("sqlite:///tmp/x.db?mode=rwc".parse(), Ok(DatabaseUrl::Sqlite("/tmp/x.db".into())));
+        assert!(matches!("mysql://x".parse::<DatabaseUrl>(), Err(ConfigError::UnknownScheme(_))));
+        assert!(matches!("sqlite:".parse::<DatabaseUrl>(), Err(ConfigError::EmptySqlitePath(_))));
     }
 
     #[test]
     fn passwords_are_never_displayed() {
-        let url: DatabaseUrl = "postgres://app:hunter2@db.example/selfassess"
-            .parse()
-            .unwrap();
+        let url: DatabaseUrl = "postgres://app:hunter2@db.example/selfassess".parse().unwrap();
         assert!(!url.to_string().contains("hunter2"));
         assert!(!format!("{url:?}").contains("hunter2"));
         let err = "mysql://app:hunter2@db".parse::<DatabaseUrl>().unwrap_err();

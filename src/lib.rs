@@ -1,7 +1,10 @@
 //! selfassess: an English council's adult social care self-assessment against CQC's
 //! *Assessment framework for local authority assurance*, following the LGA / ADASS toolkit.
 
+pub mod accounts;
+pub mod audit;
 pub mod config;
+pub mod councils;
 pub mod db;
 pub mod framework;
 pub mod startup;

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use selfassess::accounts::service::{self, ServiceError};
 use selfassess::config::{Config, DatabaseUrl};
 use selfassess::startup::Application;
 use std::net::SocketAddr;
@@ -9,11 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "selfassess",
-    version,
-    about = "Adult social care self-assessment for English councils"
-)]
+#[command(name = "selfassess", version, about = "Adult social care self-assessment for English councils")]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -32,6 +29,54 @@ enum Command {
         #[command(subcommand)]
         command: FrameworkCommand,
     },
+    /// Administer people from the command line.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a platform administrator (the first one, on a new deployment).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (the only way: never as an argument).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create a personal API token for a person, for scripting; prints it once.
+    Token {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exit non-zero naming the first bad entry.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -45,6 +90,12 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "SELFASSESS_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
     /// Directory for the SQLite database and uploaded files.
     #[arg(long, env = "SELFASSESS_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
@@ -53,19 +104,27 @@ struct ServeArgs {
     database_url: Option<String>,
 }
 
+impl DbArgs {
+    fn database(&self) -> anyhow::Result<DatabaseUrl> {
+        match &self.database_url {
+            Some(url) => {
+                url.parse::<DatabaseUrl>().context("invalid --database-url / SELFASSESS_DATABASE_URL")
+            }
+            None => Ok(DatabaseUrl::default_in(&self.data_dir)),
+        }
+    }
+
+    /// Opens and migrates the database for a one-off command.
+    async fn open(&self) -> anyhow::Result<selfassess::db::Db> {
+        let db = selfassess::db::Db::connect(&self.database()?).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+}
+
 impl ServeArgs {
     fn config(&self) -> anyhow::Result<Config> {
-        let database = match &self.database_url {
-            Some(url) => url
-                .parse::<DatabaseUrl>()
-                .context("invalid --database-url / SELFASSESS_DATABASE_URL")?,
-            None => DatabaseUrl::default_in(&self.data_dir),
-        };
-        Ok(Config {
-            addr: self.addr,
-            data_dir: self.data_dir.clone(),
-            database,
-        })
+        Ok(Config { addr: self.addr, data_dir: self.db.data_dir.clone(), database: self.db.database()? })
     }
 }
 
@@ -74,10 +133,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => serve(cli.serve),
         Some(Command::Serve(args)) => serve(args),
-        Some(Command::Framework {
-            command: FrameworkCommand::Check { path },
-        }) => {
+        Some(Command::Framework { command: FrameworkCommand::Check { path } }) => {
             return framework_check(&path);
+        }
+        Some(Command::Admin { command }) => return run_once(admin(command)),
+        Some(Command::Audit { command: AuditCommand::Verify { db } }) => {
+            return run_once(async move {
+                let db = db.open().await?;
+                Ok(selfassess::audit::run_verify_command(&db).await?)
+            });
         }
     };
     match result {
@@ -85,6 +149,66 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("selfassess: {error:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a one-off command on its own runtime; errors print and exit 1.
+fn run_once(command: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
+    let result = tokio::runtime::Runtime::new()
+        .context("cannot start the async runtime")
+        .and_then(|rt| rt.block_on(command));
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("selfassess: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_field_errors(error: &ServiceError) -> anyhow::Error {
+    match error {
+        ServiceError::Invalid(errors) => {
+            anyhow::anyhow!(
+                errors
+                    .iter()
+                    .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AdminCommand::Create { email, name, password_stdin: _, db } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let db = db.open().await?;
+            let id = service::create_platform_admin(&db, &email, &name, password)
+                .await
+                .map_err(|e| print_field_errors(&e))?;
+            println!("created platform administrator {} ({id})", email.trim().to_lowercase());
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::Token { email, name, days, db } => {
+            let db = db.open().await?;
+            let created =
+                service::cli_token(&db, &email, &name, days).await.map_err(|e| print_field_errors(&e))?;
+            eprintln!(
+                "token {} for {}, expires {}; it is shown only this once:",
+                created.id,
+                email.trim(),
+                created.expires_at.date()
+            );
+            println!("{}", created.token);
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

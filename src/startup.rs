@@ -2,9 +2,8 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Json};
-use axum::routing::get;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,15 +27,20 @@ pub struct AppState {
     pub frameworks: Arc<Frameworks>,
     pub db: Db,
     pub templates: Templates,
+    /// Key for the keyed hashes that stand in for emails and addresses in throttling.
+    pub server_key: Arc<str>,
 }
 
 impl AppState {
-    /// The state for a migrated database: the shipped frameworks and the templates.
-    pub fn new(db: Db) -> Result<Self, StartupError> {
+    /// The state for a migrated database: the shipped frameworks, the templates, server keys.
+    pub async fn new(db: Db) -> Result<Self, StartupError> {
+        let fresh = crate::accounts::secrets::random_token();
+        let server_key = crate::accounts::store::server_key(&db, "throttle", &fresh).await?;
         Ok(Self {
             frameworks: Arc::new(Frameworks::shipped()?),
             db,
             templates: Templates::new()?,
+            server_key: server_key.into(),
         })
     }
 }
@@ -50,15 +54,9 @@ pub enum StartupError {
     #[error(transparent)]
     Templates(#[from] web::templates::TemplateError),
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
 }
 
 #[derive(OpenApi)]
@@ -68,9 +66,32 @@ pub enum StartupError {
         version = "1",
         description = "Adult social care self-assessment against CQC's assessment framework for local authority assurance."
     ),
-    tags((name = "frameworks", description = "The CQC framework and the LGA / ADASS toolkit, as data"))
+    tags(
+        (name = "frameworks", description = "The CQC framework and the LGA / ADASS toolkit, as data"),
+        (name = "accounts", description = "Who a personal API token acts for")
+    ),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme: personal API tokens sent as `Authorization: Bearer …`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A personal API token (`sa_…`)"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 pub struct Application {
     listener: TcpListener,
@@ -88,20 +109,12 @@ impl Application {
         })?;
         let db = Db::connect(&config.database).await?;
         db.migrate().await?;
-        let state = AppState::new(db.clone())?;
+        let state = AppState::new(db.clone()).await?;
         let router = router(state);
-        let listener =
-            TcpListener::bind(config.addr)
-                .await
-                .map_err(|source| StartupError::Bind {
-                    addr: config.addr,
-                    source,
-                })?;
-        Ok(Self {
-            listener,
-            router,
-            db,
-        })
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.addr, source })?;
+        Ok(Self { listener, router, db })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -110,33 +123,55 @@ impl Application {
 
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), then closes the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        // Connection info gives sign-in throttling the client's address.
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
         self.db.close().await;
         served
     }
 }
 
 pub fn router(state: AppState) -> Router {
+    let (routes, _) = routes();
+    with_layers(routes, state)
+}
+
+/// Every route, and the list of (method, path) they serve, taken from the same registry: the
+/// page routes as they are added, the API routes from the OpenAPI document.
+pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::framework::api::router())
+        .merge(crate::accounts::api::router())
         .split_for_parts();
+    let mut table: Vec<(Method, String)> = Vec::new();
+    for (path, item) in &openapi.paths.paths {
+        for (method, operation) in [
+            (Method::GET, &item.get),
+            (Method::POST, &item.post),
+            (Method::PUT, &item.put),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+        ] {
+            if operation.is_some() {
+                table.push((method, path.clone()));
+            }
+        }
+    }
     let openapi = Arc::new(openapi);
-
-    let routes = Router::new()
-        .route("/", get(web::pages::home))
-        .route("/accessibility", get(web::pages::accessibility))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/assets/{*path}", get(web::assets::serve))
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { Json(openapi.as_ref().clone()) }),
-        )
+    let (pages, page_table) = web::routes::Routes::new()
+        .get("/", web::pages::home)
+        .get("/accessibility", web::pages::accessibility)
+        .get("/healthz", healthz)
+        .get("/readyz", readyz)
+        .get("/assets/{*path}", web::assets::serve)
+        .get("/api/v1/openapi.json", move || async move { Json(openapi.as_ref().clone()) })
         .merge(crate::framework::routes::router())
-        .merge(api);
-    with_layers(routes, state)
+        .merge(crate::accounts::routes::router())
+        .merge(crate::councils::routes::router())
+        .merge(crate::audit::routes::router())
+        .into_parts();
+    table.extend(page_table.into_iter().map(|(m, p)| (m, p.to_owned())));
+    (pages.merge(api), table)
 }
 
 /// The layers every route gets: error pages, security headers, limits, tracing, request ids.
@@ -147,17 +182,13 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             tracing::error!("a request handler panicked");
             web::AppError::Internal.into_response()
         }))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            web::error::render_errors,
-        ))
+        .layer(axum::middleware::from_fn(crate::accounts::session::csrf))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::accounts::session::authenticate))
+        .layer(axum::middleware::from_fn_with_state(state, web::error::render_errors))
         .layer(axum::middleware::from_fn(web::security::headers))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -169,23 +200,16 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match crate::db::health::write_and_read(&state.db).await {
-        Ok(true) => (
-            StatusCode::OK,
-            Json(serde_json::json!({"status": "ready", "database": state.db.backend()})),
-        ),
+        Ok(true) => {
+            (StatusCode::OK, Json(serde_json::json!({"status": "ready", "database": state.db.backend()})))
+        }
         Ok(false) => {
             tracing::error!("readiness probe read back a different value");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "unavailable"})),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"})))
         }
         Err(error) => {
             tracing::error!(%error, "readiness probe failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "unavailable"})),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"})))
         }
     }
 }

@@ -13,9 +13,7 @@ use crate::web::AppError;
 use crate::web::error::ApiErrorBody;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_frameworks))
-        .routes(routes!(get_framework))
+    OpenApiRouter::new().routes(routes!(list_frameworks)).routes(routes!(get_framework))
 }
 
 /// A framework version, without its content.
@@ -111,10 +109,7 @@ fn detail(framework: &Framework) -> FrameworkDetail {
         rating_scale: framework
             .rating_scale
             .iter()
-            .map(|o| RatingOptionOut {
-                value: o.value,
-                label: o.label.clone(),
-            })
+            .map(|o| RatingOptionOut { value: o.value, label: o.label.clone() })
             .collect(),
         free_text_question: framework.free_text_question.clone(),
         themes: framework
@@ -135,10 +130,7 @@ fn detail(framework: &Framework) -> FrameworkDetail {
                         checklist_items: qs
                             .checklist_items
                             .iter()
-                            .map(|item| ChecklistItemOut {
-                                id: item.id.to_string(),
-                                text: item.text.clone(),
-                            })
+                            .map(|item| ChecklistItemOut { id: item.id.to_string(), text: item.text.clone() })
                             .collect(),
                         prompts: qs.stage2_prompts.iter().map(entry_text).collect(),
                     })
@@ -152,11 +144,7 @@ fn detail(framework: &Framework) -> FrameworkDetail {
                 code: item.code.to_string(),
                 title: item.title.clone(),
                 detail: item.detail.clone(),
-                quality_statements: item
-                    .quality_statements
-                    .iter()
-                    .map(|id| id.to_string())
-                    .collect(),
+                quality_statements: item.quality_statements.iter().map(|id| id.to_string()).collect(),
                 document_types: item.document_types.clone(),
             })
             .collect(),

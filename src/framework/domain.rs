@@ -68,9 +68,7 @@ impl std::str::FromStr for ThemeId {
 impl std::str::FromStr for QualityStatementId {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        parse_number(s, "QS")
-            .map(|number| Self { number })
-            .ok_or(())
+        parse_number(s, "QS").map(|number| Self { number }).ok_or(())
     }
 }
 
@@ -80,27 +78,20 @@ impl std::str::FromStr for ChecklistItemId {
         let (statement, number) = s.split_once('.').ok_or(())?;
         let statement: QualityStatementId = statement.parse()?;
         let number = parse_number(number, "").ok_or(())?;
-        Ok(Self {
-            statement: statement.number,
-            number,
-        })
+        Ok(Self { statement: statement.number, number })
     }
 }
 
 impl std::str::FromStr for IrCode {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        parse_number(s, "IR")
-            .map(|number| Self { number })
-            .ok_or(())
+        parse_number(s, "IR").map(|number| Self { number }).ok_or(())
     }
 }
 
 impl ChecklistItemId {
     pub fn quality_statement(&self) -> QualityStatementId {
-        QualityStatementId {
-            number: self.statement,
-        }
+        QualityStatementId { number: self.statement }
     }
 }
 
@@ -322,30 +313,21 @@ impl Framework {
     }
 
     pub fn checklist_item(&self, id: ChecklistItemId) -> Option<&ChecklistItem> {
-        self.quality_statement(id.quality_statement())?
-            .checklist_items
-            .iter()
-            .find(|item| item.id == id)
+        self.quality_statement(id.quality_statement())?.checklist_items.iter().find(|item| item.id == id)
     }
 
     pub fn checklist_item_count(&self) -> usize {
-        self.quality_statements()
-            .map(|qs| qs.checklist_items.len())
-            .sum()
+        self.quality_statements().map(|qs| qs.checklist_items.len()).sum()
     }
 
     pub fn ir_items_for(&self, id: QualityStatementId) -> impl Iterator<Item = &IrItem> {
-        self.information_return_items
-            .iter()
-            .filter(move |item| item.quality_statements.contains(&id))
+        self.information_return_items.iter().filter(move |item| item.quality_statements.contains(&id))
     }
 
     /// One line with the counts, as `selfassess framework check` prints it.
     pub fn summary_line(&self) -> String {
-        let per_statement: Vec<String> = self
-            .quality_statements()
-            .map(|qs| qs.checklist_items.len().to_string())
-            .collect();
+        let per_statement: Vec<String> =
+            self.quality_statements().map(|qs| qs.checklist_items.len().to_string()).collect();
         format!(
             "{} ({}): {} themes, {} quality statements, {} checklist items ({}), {} Information Return items",
             self.key,
@@ -366,22 +348,11 @@ mod tests {
 
     #[test]
     fn ids_parse_one_spelling_only() {
-        assert_eq!(
-            "QS1".parse::<QualityStatementId>(),
-            Ok(QualityStatementId { number: 1 })
-        );
+        assert_eq!("QS1".parse::<QualityStatementId>(), Ok(QualityStatementId { number: 1 }));
         assert_eq!("T4".parse::<ThemeId>(), Ok(ThemeId { number: 4 }));
-        assert_eq!(
-            "QS7.15".parse::<ChecklistItemId>(),
-            Ok(ChecklistItemId {
-                statement: 7,
-                number: 15
-            })
-        );
+        assert_eq!("QS7.15".parse::<ChecklistItemId>(), Ok(ChecklistItemId { statement: 7, number: 15 }));
         assert_eq!("IR38".parse::<IrCode>(), Ok(IrCode { number: 38 }));
-        for bad in [
-            "QS01", "qs1", "QS", "QS1.", "QS1.0", "QS-1", "QS1 ", "QS+1", "QS1.1.1",
-        ] {
+        for bad in ["QS01", "qs1", "QS", "QS1.", "QS1.0", "QS-1", "QS1 ", "QS+1", "QS1.1.1"] {
             assert!(bad.parse::<ChecklistItemId>().is_err(), "{bad}");
         }
         for bad in ["QS0", "QS01", "Q1", "QS1.1", "QS300"] {

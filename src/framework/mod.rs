@@ -40,10 +40,7 @@ impl Frameworks {
             };
             let text = std::str::from_utf8(&content.data).map_err(|_| FrameworkError {
                 file: file.clone(),
-                problems: vec![Problem {
-                    location: "document".into(),
-                    message: "is not UTF-8 text".into(),
-                }],
+                problems: vec![Problem { location: "document".into(), message: "is not UTF-8 text".into() }],
             })?;
             all.push(Arc::new(parse(&file, text)?));
         }
@@ -62,10 +59,8 @@ impl Frameworks {
                 });
             }
         }
-        let values = all
-            .iter()
-            .map(|f| minijinja::Value::from(minijinja::value::Serde(f.as_ref())))
-            .collect();
+        let values =
+            all.iter().map(|f| minijinja::Value::from(minijinja::value::Serde(f.as_ref()))).collect();
         Ok(Self { all, values })
     }
 
@@ -94,10 +89,7 @@ pub fn check_file(path: &Path) -> Result<Framework, FrameworkError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| FrameworkError {
         file: file.clone(),
-        problems: vec![Problem {
-            location: "file".into(),
-            message: format!("cannot be read: {e}"),
-        }],
+        problems: vec![Problem { location: "file".into(), message: format!("cannot be read: {e}") }],
     })?;
     parse(&file, &text)
 }

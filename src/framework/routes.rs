@@ -1,38 +1,27 @@
 //! Browsing the framework: themes, quality statements, the Information Return, the toolkit.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use axum::routing::get;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use std::sync::Arc;
 
 use super::{Framework, QualityStatementId};
 use crate::startup::AppState;
+use crate::web::routes::Routes;
 use crate::web::{AppError, Page};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/frameworks", get(index))
-        .route("/frameworks/{key}", get(show))
-        .route(
-            "/frameworks/{key}/quality-statements/{id}",
-            get(quality_statement),
-        )
-        .route(
-            "/frameworks/{key}/information-return",
-            get(information_return),
-        )
-        .route("/frameworks/{key}/toolkit", get(toolkit))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/frameworks", index)
+        .get("/frameworks/{key}", show)
+        .get("/frameworks/{key}/quality-statements/{id}", quality_statement)
+        .get("/frameworks/{key}/information-return", information_return)
+        .get("/frameworks/{key}/toolkit", toolkit)
 }
 
 fn find(state: &AppState, key: &str) -> Result<(Arc<Framework>, Value), AppError> {
-    let framework = state
-        .frameworks
-        .get(key)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
+    let framework = state.frameworks.get(key).cloned().ok_or(AppError::NotFound)?;
     let value = state.frameworks.value(key).ok_or(AppError::NotFound)?;
     Ok((framework, value))
 }
@@ -90,14 +79,9 @@ async fn information_return(
     page: Page,
 ) -> Result<Html<String>, AppError> {
     let (framework, value) = find(&state, &key)?;
-    let titles: Value = framework
-        .quality_statements()
-        .map(|qs| (qs.id.to_string(), qs.title.clone()))
-        .collect();
-    page.render(
-        "frameworks/information_return.html",
-        context! { framework => value, titles },
-    )
+    let titles: Value =
+        framework.quality_statements().map(|qs| (qs.id.to_string(), qs.title.clone())).collect();
+    page.render("frameworks/information_return.html", context! { framework => value, titles })
 }
 
 async fn toolkit(

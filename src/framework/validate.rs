@@ -27,11 +27,7 @@ impl fmt::Display for FrameworkError {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(
-                f,
-                "{}: {}: {}",
-                self.file, problem.location, problem.message
-            )?;
+            write!(f, "{}: {}: {}", self.file, problem.location, problem.message)?;
         }
         Ok(())
     }
@@ -39,25 +35,14 @@ impl fmt::Display for FrameworkError {
 
 /// Parses and checks the text of a framework file. `file` names it in error messages.
 pub fn parse(file: &str, text: &str) -> Result<Framework, FrameworkError> {
-    let error = |problems| FrameworkError {
-        file: file.to_owned(),
-        problems,
-    };
+    let error = |problems| FrameworkError { file: file.to_owned(), problems };
     let deserializer = serde_yaml_ng::Deserializer::from_str(text);
     let raw: FrameworkFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let mut location = if path == "." {
-            "document".to_owned()
-        } else {
-            path
-        };
+        let mut location = if path == "." { "document".to_owned() } else { path };
         if let Some(mark) = inner.location() {
-            location = format!(
-                "{location} (line {}, column {})",
-                mark.line(),
-                mark.column()
-            );
+            location = format!("{location} (line {}, column {})", mark.line(), mark.column());
         }
         // serde_yaml_ng repeats the position at the end of its message; we give it once.
         let message = inner.to_string();
@@ -69,11 +54,7 @@ pub fn parse(file: &str, text: &str) -> Result<Framework, FrameworkError> {
     })?;
     let mut checker = Checker::default();
     let framework = checker.build(raw);
-    if checker.problems.is_empty() {
-        Ok(framework)
-    } else {
-        Err(error(checker.problems))
-    }
+    if checker.problems.is_empty() { Ok(framework) } else { Err(error(checker.problems)) }
 }
 
 #[derive(Default)]
@@ -83,10 +64,7 @@ struct Checker {
 
 impl Checker {
     fn problem(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem {
-            location: location.into(),
-            message: message.into(),
-        });
+        self.problems.push(Problem { location: location.into(), message: message.into() });
     }
 
     fn non_empty(&mut self, location: &str, value: &str) {
@@ -125,15 +103,9 @@ impl Checker {
 
     fn build(&mut self, raw: FrameworkFile) -> Framework {
         let is_slug = !raw.key.is_empty()
-            && raw
-                .key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && raw.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !is_slug {
-            self.problem(
-                "key",
-                "must be lower-case letters, digits and hyphens, e.g. `cqc-la-2023`",
-            );
+            self.problem("key", "must be lower-case letters, digits and hyphens, e.g. `cqc-la-2023`");
         }
         self.non_empty("title", &raw.title);
         self.non_empty("version", &raw.version);
@@ -145,19 +117,14 @@ impl Checker {
         }
         for required in ["cqc", "toolkit"] {
             if !source_ids.contains(required) {
-                self.problem(
-                    "sources",
-                    format!("must name the `{required}` source document"),
-                );
+                self.problem("sources", format!("must name the `{required}` source document"));
             }
         }
 
         let evidence_categories = self.evidence_categories(&raw.cqc.evidence_categories);
         let themes = self.themes(&raw, &evidence_categories);
-        let statement_ids: BTreeSet<QualityStatementId> = themes
-            .iter()
-            .flat_map(|t| t.quality_statements.iter().map(|qs| qs.id))
-            .collect();
+        let statement_ids: BTreeSet<QualityStatementId> =
+            themes.iter().flat_map(|t| t.quality_statements.iter().map(|qs| qs.id)).collect();
         let toolkit = &raw.toolkit;
 
         for (i, tip) in toolkit.top_tips.iter().enumerate() {
@@ -195,12 +162,7 @@ impl Checker {
                 .toolkit
                 .stages
                 .into_iter()
-                .map(|s| Stage {
-                    number: s.number,
-                    title: s.title,
-                    tool: s.tool,
-                    description: s.description,
-                })
+                .map(|s| Stage { number: s.number, title: s.title, tool: s.tool, description: s.description })
                 .collect(),
             rating_scale,
             free_text_question: raw.toolkit.free_text_question,
@@ -221,10 +183,7 @@ impl Checker {
                         sources: g
                             .sources
                             .into_iter()
-                            .map(|s| DataSource {
-                                title: s.title,
-                                description: s.description,
-                            })
+                            .map(|s| DataSource { title: s.title, description: s.description })
                             .collect(),
                     })
                     .collect(),
@@ -239,11 +198,7 @@ impl Checker {
         raw.iter()
             .enumerate()
             .map(|(i, c)| {
-                self.unique(
-                    &mut seen,
-                    &format!("cqc.evidence_categories[{i}].id"),
-                    &c.id,
-                );
+                self.unique(&mut seen, &format!("cqc.evidence_categories[{i}].id"), &c.id);
                 self.non_empty(&format!("cqc.evidence_categories[{i}].title"), &c.title);
                 EvidenceCategory {
                     id: c.id.clone(),
@@ -259,9 +214,7 @@ impl Checker {
         self.non_empty_list("cqc.themes", &raw.cqc.themes);
         for (i, theme) in raw.cqc.themes.iter().enumerate() {
             let here = format!("cqc.themes[{i}]");
-            let expected = ThemeId {
-                number: (i + 1) as u8,
-            };
+            let expected = ThemeId { number: (i + 1) as u8 };
             match theme.id.parse::<ThemeId>() {
                 Ok(id) if id == expected => {}
                 Ok(_) | Err(()) => self.problem(
@@ -276,10 +229,7 @@ impl Checker {
             let introduction = match raw.toolkit.themes.get(&expected.to_string()) {
                 Some(t) => t.introduction.clone(),
                 None => {
-                    self.problem(
-                        "toolkit.themes",
-                        format!("has no introduction for theme `{expected}`"),
-                    );
+                    self.problem("toolkit.themes", format!("has no introduction for theme `{expected}`"));
                     String::new()
                 }
             };
@@ -293,10 +243,7 @@ impl Checker {
         }
         for key in raw.toolkit.themes.keys() {
             if !themes.iter().any(|t| t.id.to_string() == *key) {
-                self.problem(
-                    format!("toolkit.themes.{key}"),
-                    format!("names unknown theme `{key}`"),
-                );
+                self.problem(format!("toolkit.themes.{key}"), format!("names unknown theme `{key}`"));
             }
         }
 
@@ -305,20 +252,18 @@ impl Checker {
         self.non_empty_list("cqc.quality_statements", &raw.cqc.quality_statements);
         for (i, qs) in raw.cqc.quality_statements.iter().enumerate() {
             let here = format!("cqc.quality_statements[{i}]");
-            let id = QualityStatementId {
-                number: (i + 1) as u8,
-            };
+            let id = QualityStatementId { number: (i + 1) as u8 };
             if qs.id.parse::<QualityStatementId>() != Ok(id) {
                 self.problem(
                     format!("{here}.id"),
-                    format!("is `{}`; quality statements are numbered in order, so this one must be `{id}`", qs.id),
+                    format!(
+                        "is `{}`; quality statements are numbered in order, so this one must be `{id}`",
+                        qs.id
+                    ),
                 );
             }
             let Some(theme_index) = themes.iter().position(|t| t.id.to_string() == qs.theme) else {
-                self.problem(
-                    format!("{here}.theme"),
-                    format!("names unknown theme `{}`", qs.theme),
-                );
+                self.problem(format!("{here}.theme"), format!("names unknown theme `{}`", qs.theme));
                 continue;
             };
             if theme_index < last_theme {
@@ -342,10 +287,7 @@ impl Checker {
                     Some(evidence) => {
                         let at = format!("{here}.required_evidence.{}", category.id);
                         if evidence.sources.is_empty() && evidence.note.is_none() {
-                            self.problem(
-                                &at,
-                                "needs `sources`, or a `note` saying why there are none",
-                            );
+                            self.problem(&at, "needs `sources`, or a `note` saying why there are none");
                         }
                         self.entries(&format!("{at}.sources"), &evidence.sources);
                         self.entries(&format!("{at}.if_available"), &evidence.if_available);
@@ -376,28 +318,19 @@ impl Checker {
 
             let key = id.to_string();
             let Some(toolkit) = raw.toolkit.quality_statements.get(&key) else {
-                self.problem(
-                    "toolkit.quality_statements",
-                    format!("has no entry for `{key}`"),
-                );
+                self.problem("toolkit.quality_statements", format!("has no entry for `{key}`"));
                 continue;
             };
             toolkit_used.insert(key.clone());
             let at = format!("toolkit.quality_statements.{key}");
-            self.non_empty(
-                &format!("{at}.what_cqc_looks_for"),
-                &toolkit.what_cqc_looks_for,
-            );
+            self.non_empty(&format!("{at}.what_cqc_looks_for"), &toolkit.what_cqc_looks_for);
             self.entries(&format!("{at}.data_examples"), &toolkit.data_examples);
             self.entries(&format!("{at}.stage2_prompts"), &toolkit.stage2_prompts);
             self.non_empty_list(&format!("{at}.checklist_items"), &toolkit.checklist_items);
             let mut checklist_items = Vec::new();
             for (j, item) in toolkit.checklist_items.iter().enumerate() {
                 let item_at = format!("{at}.checklist_items[{j}]");
-                let expected = ChecklistItemId {
-                    statement: id.number,
-                    number: (j + 1) as u8,
-                };
+                let expected = ChecklistItemId { statement: id.number, number: (j + 1) as u8 };
                 if item.id.parse::<ChecklistItemId>() != Ok(expected) {
                     self.problem(
                         format!("{item_at}.id"),
@@ -408,31 +341,26 @@ impl Checker {
                     );
                 }
                 self.non_empty(&format!("{item_at}.text"), &item.text);
-                checklist_items.push(ChecklistItem {
-                    id: expected,
-                    text: item.text.clone(),
-                });
+                checklist_items.push(ChecklistItem { id: expected, text: item.text.clone() });
             }
 
             let theme = themes[theme_index].id;
-            themes[theme_index]
-                .quality_statements
-                .push(QualityStatement {
-                    id,
-                    theme,
-                    title: qs.title.clone(),
-                    we_statements: qs.we_statements.clone(),
-                    i_statements: qs.i_statements.clone(),
-                    summary: qs.summary.clone(),
-                    what_cqc_looks_for: toolkit.what_cqc_looks_for.clone(),
-                    care_act_sections: qs.care_act_sections.clone(),
-                    care_act_note: qs.care_act_note.clone(),
-                    required_evidence,
-                    best_practice: qs.best_practice.clone(),
-                    data_examples: toolkit.data_examples.clone(),
-                    checklist_items,
-                    stage2_prompts: toolkit.stage2_prompts.clone(),
-                });
+            themes[theme_index].quality_statements.push(QualityStatement {
+                id,
+                theme,
+                title: qs.title.clone(),
+                we_statements: qs.we_statements.clone(),
+                i_statements: qs.i_statements.clone(),
+                summary: qs.summary.clone(),
+                what_cqc_looks_for: toolkit.what_cqc_looks_for.clone(),
+                care_act_sections: qs.care_act_sections.clone(),
+                care_act_note: qs.care_act_note.clone(),
+                required_evidence,
+                best_practice: qs.best_practice.clone(),
+                data_examples: toolkit.data_examples.clone(),
+                checklist_items,
+                stage2_prompts: toolkit.stage2_prompts.clone(),
+            });
         }
         for key in raw.toolkit.quality_statements.keys() {
             if !toolkit_used.contains(key) && key.parse::<QualityStatementId>().is_ok() {
@@ -469,12 +397,7 @@ impl Checker {
         for (i, option) in raw.iter().enumerate() {
             self.non_empty(&format!("toolkit.rating_scale[{i}].label"), &option.label);
         }
-        raw.iter()
-            .map(|o| RatingOption {
-                value: o.value,
-                label: o.label.clone(),
-            })
-            .collect()
+        raw.iter().map(|o| RatingOption { value: o.value, label: o.label.clone() }).collect()
     }
 
     fn stage2_template(&mut self, raw: &file::Stage2TemplateFile) -> Stage2Template {
@@ -516,11 +439,7 @@ impl Checker {
             }
             let mut role_ids = BTreeSet::new();
             for (j, role) in section.sign_off_roles.iter().enumerate() {
-                self.unique(
-                    &mut role_ids,
-                    &format!("{at}.sign_off_roles[{j}].id"),
-                    &role.id,
-                );
+                self.unique(&mut role_ids, &format!("{at}.sign_off_roles[{j}].id"), &role.id);
                 self.non_empty(&format!("{at}.sign_off_roles[{j}].title"), &role.title);
             }
             sections.push(Stage3Section {
@@ -543,25 +462,16 @@ impl Checker {
                 sign_off_roles: section
                     .sign_off_roles
                     .iter()
-                    .map(|r| SignOffRole {
-                        id: r.id.clone(),
-                        title: r.title.clone(),
-                    })
+                    .map(|r| SignOffRole { id: r.id.clone(), title: r.title.clone() })
                     .collect(),
             });
         }
         for required in ["A", "B", "C", "D"] {
             if !seen.contains(required) {
-                self.problem(
-                    "toolkit.stage3.sections",
-                    format!("is missing section `{required}`"),
-                );
+                self.problem("toolkit.stage3.sections", format!("is missing section `{required}`"));
             }
         }
-        Stage3 {
-            introduction: raw.introduction.clone(),
-            sections,
-        }
+        Stage3 { introduction: raw.introduction.clone(), sections }
     }
 
     fn information_return(
@@ -575,20 +485,11 @@ impl Checker {
             let at = format!("toolkit.information_return.groups[{i}]");
             self.unique(&mut group_ids, &format!("{at}.id"), &group.id);
             if group.id != "all" && !themes.iter().any(|t| t.id.to_string() == group.id) {
-                self.problem(
-                    format!("{at}.id"),
-                    format!("must be `all` or a theme id, not `{}`", group.id),
-                );
+                self.problem(format!("{at}.id"), format!("must be `all` or a theme id, not `{}`", group.id));
             }
         }
-        let groups = raw
-            .groups
-            .iter()
-            .map(|g| IrGroup {
-                id: g.id.clone(),
-                title: g.title.clone(),
-            })
-            .collect();
+        let groups =
+            raw.groups.iter().map(|g| IrGroup { id: g.id.clone(), title: g.title.clone() }).collect();
 
         let mut codes = BTreeMap::new();
         let mut items = Vec::new();
@@ -598,24 +499,15 @@ impl Checker {
             let Ok(code) = item.code.parse::<IrCode>() else {
                 self.problem(
                     format!("{at}.code"),
-                    format!(
-                        "`{}` is not an Information Return code such as `IR5`",
-                        item.code
-                    ),
+                    format!("`{}` is not an Information Return code such as `IR5`", item.code),
                 );
                 continue;
             };
             if codes.insert(code, i).is_some() {
-                self.problem(
-                    format!("{at}.code"),
-                    format!("duplicate Information Return item `{code}`"),
-                );
+                self.problem(format!("{at}.code"), format!("duplicate Information Return item `{code}`"));
             }
             if !group_ids.contains(item.group.as_str()) {
-                self.problem(
-                    format!("{at}.group"),
-                    format!("names unknown group `{}`", item.group),
-                );
+                self.problem(format!("{at}.group"), format!("names unknown group `{}`", item.group));
             }
             self.non_empty(&format!("{at}.title"), &item.title);
             self.non_empty_list(&format!("{at}.document_types"), &item.document_types);
@@ -685,10 +577,7 @@ impl Checker {
             score_labels: raw
                 .score_labels
                 .iter()
-                .map(|l| ScoreLabel {
-                    score: l.score,
-                    label: l.label.clone(),
-                })
+                .map(|l| ScoreLabel { score: l.score, label: l.label.clone() })
                 .collect(),
             rating_bands: raw
                 .rating_bands

@@ -22,9 +22,6 @@ pub async fn serve(Path(path): Path<String>) -> Response {
         headers.insert(header::CONTENT_TYPE, value);
     }
     // Names are not fingerprinted, so browsers revalidate after an hour.
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     response
 }

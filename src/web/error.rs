@@ -17,6 +17,8 @@ pub enum AppError {
     NotFound,
     #[error("internal error")]
     Internal,
+    #[error("forbidden")]
+    Forbidden,
     #[error(transparent)]
     Database(#[from] crate::db::DbError),
     #[error(transparent)]
@@ -29,10 +31,29 @@ pub struct ErrorMarker {
     pub status: StatusCode,
 }
 
+impl From<crate::accounts::service::ServiceError> for AppError {
+    fn from(error: crate::accounts::service::ServiceError) -> Self {
+        use crate::accounts::actor::Denied;
+        use crate::accounts::service::ServiceError;
+        match error {
+            ServiceError::Denied(Denied::NotFound) => AppError::NotFound,
+            ServiceError::Denied(Denied::Forbidden) => AppError::Forbidden,
+            // Handlers render form errors themselves; one reaching here is a bug.
+            ServiceError::Invalid(_) => AppError::Internal,
+            ServiceError::Db(e) => AppError::Database(e),
+            ServiceError::Hash(e) => {
+                tracing::error!(error = %e, "password hashing failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = match &self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Internal | AppError::Database(_) | AppError::Template(_) => {
                 // The cause goes to the log, never to the page.
                 tracing::error!(error = %self, "request failed");
@@ -61,49 +82,27 @@ pub struct ApiError {
 fn api_error(status: StatusCode) -> Response {
     let (code, message) = match status {
         StatusCode::NOT_FOUND => ("not_found", "There is nothing at this address."),
-        StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
-            "This address does not accept that method.",
-        ),
-        _ => (
-            "internal_error",
-            "Something went wrong on our side. It has been logged.",
-        ),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This address does not accept that method."),
+        StatusCode::FORBIDDEN => ("forbidden", "You do not have permission to do this."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request is too large."),
+        _ => ("internal_error", "Something went wrong on our side. It has been logged."),
     };
-    let body = ApiErrorBody {
-        error: ApiError {
-            code: code.into(),
-            message: message.into(),
-        },
-    };
+    let body = ApiErrorBody { error: ApiError { code: code.into(), message: message.into() } };
     (status, Json(body)).into_response()
 }
 
 /// Replaces bare error responses (from handlers, the router's fallback and method checks)
 /// with a page or a JSON body.
-pub async fn render_errors(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let is_api = path.starts_with("/api/");
-    let nonce = request
-        .extensions()
-        .get::<CspNonce>()
-        .cloned()
-        .unwrap_or_default();
+    let nonce = request.extensions().get::<CspNonce>().cloned().unwrap_or_default();
     let response = next.run(request).await;
     let status = match response.extensions().get::<ErrorMarker>() {
         Some(marker) => marker.status,
         // axum's own 404/405 have empty bodies; anything else already has its answer.
-        None if matches!(
-            response.status(),
-            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
-        ) && response
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .is_none() =>
+        None if matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED)
+            && response.headers().get(axum::http::header::CONTENT_TYPE).is_none() =>
         {
             response.status()
         }
@@ -115,16 +114,11 @@ pub async fn render_errors(
     let (title, template) = match status {
         StatusCode::NOT_FOUND => ("Page not found", "errors/not_found.html"),
         StatusCode::METHOD_NOT_ALLOWED => ("Page not found", "errors/not_found.html"),
-        _ => (
-            "Sorry, there is a problem with the service",
-            "errors/server_error.html",
-        ),
+        StatusCode::FORBIDDEN => ("You cannot do this", "errors/forbidden.html"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("The form was too large", "errors/too_large.html"),
+        _ => ("Sorry, there is a problem with the service", "errors/server_error.html"),
     };
-    match state.templates.render(
-        template,
-        minijinja::context! { title, current_path => path },
-        &nonce.0,
-    ) {
+    match state.templates.render(template, minijinja::context! { title, current_path => path }, &nonce.0) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot render the error page");

@@ -62,11 +62,7 @@ pub fn to_html(source: &str) -> String {
     for block in blocks {
         match block {
             Block::Paragraph(lines) => {
-                let _ = write!(
-                    html,
-                    "<p class=\"govuk-body\">{}</p>",
-                    escape(&lines.join(" "))
-                );
+                let _ = write!(html, "<p class=\"govuk-body\">{}</p>", escape(&lines.join(" ")));
             }
             Block::List(items) => write_list(&mut html, &items),
         }
@@ -114,9 +110,8 @@ mod tests {
 
     #[test]
     fn paragraphs_and_nested_lists() {
-        let html = to_html(
-            "First line\ncontinues.\n\n- one\n- two\n  - two a\n  - two b\n- three\n\nEnd <b>.",
-        );
+        let html =
+            to_html("First line\ncontinues.\n\n- one\n- two\n  - two a\n  - two b\n- three\n\nEnd <b>.");
         assert_eq!(
             html,
             "<p class=\"govuk-body\">First line continues.</p>\

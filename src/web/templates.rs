@@ -20,10 +20,7 @@ pub enum TemplateError {
     #[error("GOV.UK Frontend templates are missing: run `npm ci && npm run build` first")]
     FrontendMissing,
     #[error("template {name}: {source:#}")]
-    Render {
-        name: String,
-        source: minijinja::Error,
-    },
+    Render { name: String, source: minijinja::Error },
 }
 
 pub const SERVICE_NAME: &str = "Self-assess adult social care";
@@ -42,9 +39,7 @@ impl Templates {
         env.set_loader(govuk_nunjucks::loader(
             |path| embedded(Static::get(&format!("templates/govuk/{path}"))),
             // Our templates are written in the same Nunjucks dialect as GOV.UK's.
-            |name| {
-                embedded(AppTemplates::get(name)).map(|source| govuk_nunjucks::preprocess(&source))
-            },
+            |name| embedded(AppTemplates::get(name)).map(|source| govuk_nunjucks::preprocess(&source)),
         ));
         env.add_global("service_name", SERVICE_NAME);
         env.add_filter("prose", |text: Option<String>| {
@@ -55,10 +50,7 @@ impl Templates {
 
     /// Renders `name` with `context`; `nonce` is the request's CSP nonce for inline scripts.
     pub fn render(&self, name: &str, context: Value, nonce: &str) -> Result<String, TemplateError> {
-        let error = |source| TemplateError::Render {
-            name: name.to_owned(),
-            source,
-        };
+        let error = |source| TemplateError::Render { name: name.to_owned(), source };
         let template = self.env.get_template(name).map_err(error)?;
         let context = minijinja::context! { cspNonce => nonce, ..context };
         template.render(context).map_err(error)

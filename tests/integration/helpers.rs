@@ -29,9 +29,7 @@ pub fn backends() -> Vec<Backend> {
 async fn fresh_postgres_database() -> String {
     use sqlx::Connection;
     let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL is set");
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("connect to TEST_DATABASE_URL");
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
     let name = format!("selfassess_test_{}", uuid::Uuid::now_v7().simple());
     // The name is ours (a uuid), not input.
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -62,20 +60,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("http client");
-    TestApp {
-        address,
-        client,
-        _data_dir: data_dir,
-    }
+    TestApp { address, client, _data_dir: data_dir }
 }
 
 impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{}", self.address, path))
-            .send()
-            .await
-            .expect("request sent")
+        self.client.get(format!("{}{}", self.address, path)).send().await.expect("request sent")
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -93,12 +83,19 @@ impl TestApp {
 pub fn select_texts(html: &scraper::Html, selector: &str) -> Vec<String> {
     let selector = scraper::Selector::parse(selector).expect("valid selector");
     html.select(&selector)
-        .map(|e| {
-            e.text()
-                .collect::<String>()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
         .collect()
+}
+
+/// A migrated database on a fresh, empty store of `backend`, without the web app. Keep the
+/// returned directory alive as long as the database is used (the SQLite file lives in it).
+pub async fn fresh_db(backend: Backend) -> (selfassess::db::Db, tempfile::TempDir) {
+    let data_dir = tempfile::tempdir().expect("temporary data directory");
+    let url = match backend {
+        Backend::Sqlite => DatabaseUrl::default_in(data_dir.path()),
+        Backend::Postgres => DatabaseUrl::Postgres(fresh_postgres_database().await),
+    };
+    let db = selfassess::db::Db::connect(&url).await.expect("open the test database");
+    db.migrate().await.expect("migrate the test database");
+    (db, data_dir)
 }

@@ -1,5 +1,6 @@
 //! One integration test binary: a module per capability.
 
+mod audit;
 mod framework_file;
 mod helpers;
 mod pages;

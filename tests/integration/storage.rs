@@ -4,18 +4,10 @@ use crate::helpers::{backends, spawn_app};
 use std::collections::BTreeSet;
 
 fn migration_names(backend: &str) -> BTreeSet<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(backend);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
     std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .map(|entry| {
-            entry
-                .expect("directory entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|entry| entry.expect("directory entry").file_name().to_string_lossy().into_owned())
         .collect()
 }
 
@@ -24,16 +16,10 @@ fn sqlite_and_postgres_migrations_are_in_lockstep() {
     let sqlite = migration_names("sqlite");
     let postgres = migration_names("postgres");
     assert!(!sqlite.is_empty());
-    assert_eq!(
-        sqlite, postgres,
-        "every migration needs a twin with the same number and name"
-    );
+    assert_eq!(sqlite, postgres, "every migration needs a twin with the same number and name");
     for name in &sqlite {
         let (number, rest) = name.split_once('_').expect("NNNN_description.sql");
-        assert!(
-            number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit()),
-            "{name}"
-        );
+        assert!(number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit()), "{name}");
         assert!(rest.ends_with(".sql"), "{name}");
     }
 }
@@ -65,9 +51,7 @@ async fn readyz_answers_503_when_the_database_refuses_writes() {
     let conn_url = format!("sqlite:{}", db_path.display());
     {
         use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&conn_url)
-            .await
-            .expect("open");
+        let mut conn = sqlx::SqliteConnection::connect(&conn_url).await.expect("open");
         sqlx::query("CREATE TRIGGER refuse_probe BEFORE UPDATE ON readiness_probe BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
             .execute(&mut conn)
             .await
@@ -75,24 +59,11 @@ async fn readyz_answers_503_when_the_database_refuses_writes() {
     }
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 503);
-    assert_eq!(
-        app.get("/healthz").await.status(),
-        200,
-        "the process itself is still alive"
-    );
+    assert_eq!(app.get("/healthz").await.status(), 200, "the process itself is still alive");
     {
         use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&conn_url)
-            .await
-            .expect("open");
-        sqlx::query("DROP TRIGGER refuse_probe")
-            .execute(&mut conn)
-            .await
-            .expect("drop trigger");
+        let mut conn = sqlx::SqliteConnection::connect(&conn_url).await.expect("open");
+        sqlx::query("DROP TRIGGER refuse_probe").execute(&mut conn).await.expect("drop trigger");
     }
-    assert_eq!(
-        app.get("/readyz").await.status(),
-        200,
-        "recovers once the cause is gone"
-    );
+    assert_eq!(app.get("/readyz").await.status(), 200, "recovers once the cause is gone");
 }

@@ -35,11 +35,7 @@ pub(crate) fn html_escape(s: &str) -> String {
 
 /// A string result, safe if `like` is safe (Nunjucks' `copySafeness`).
 fn copy_safeness(like: &Value, s: String) -> Value {
-    if like.is_safe() {
-        Value::from_safe_string(s)
-    } else {
-        Value::from(s)
-    }
+    if like.is_safe() { Value::from_safe_string(s) } else { Value::from(s) }
 }
 
 /// Nunjucks' `normalize(value, "")` followed by string conversion.
@@ -54,11 +50,7 @@ fn normalized(v: &Value) -> String {
 /// The output formatter: Nunjucks' `suppressValue` — null and undefined print nothing,
 /// other values print as JavaScript's `String(v)`, escaped with Nunjucks' escaping unless
 /// safe.
-pub(crate) fn format(
-    out: &mut Output<'_>,
-    state: &mut State<'_, '_>,
-    value: &Value,
-) -> Result<(), Error> {
+pub(crate) fn format(out: &mut Output<'_>, state: &mut State<'_, '_>, value: &Value) -> Result<(), Error> {
     let write_err = |_| Error::new(ErrorKind::WriteFailure, "formatter write failed");
     match state.auto_escape() {
         AutoEscape::Html => if value.is_safe() {
@@ -116,9 +108,7 @@ pub(crate) fn nj_in(a: Value, b: Value) -> bool {
 /// plain string).  On anything else, the object's own key of that name.
 pub(crate) fn nj_prop(v: Value, name: &str) -> Value {
     match (js_type(&v), name) {
-        (JsType::String, "length") => {
-            Value::from(js::string_length(v.as_str().unwrap_or_default()))
-        }
+        (JsType::String, "length") => Value::from(js::string_length(v.as_str().unwrap_or_default())),
         (JsType::Array, "length") => v.len().map_or(Value::UNDEFINED, Value::from),
         (JsType::String, "val") if v.is_safe() => Value::from(v.as_str().unwrap_or_default()),
         (JsType::Object, _) => v.get_attr(name).unwrap_or(Value::UNDEFINED),
@@ -132,11 +122,7 @@ pub(crate) fn nj_iter(v: Value) -> Result<Value, Error> {
     Ok(match js_type(&v) {
         JsType::Array => Value::from(v.try_iter()?.collect::<Vec<_>>()),
         JsType::String => Value::from(
-            v.as_str()
-                .unwrap_or_default()
-                .chars()
-                .map(|c| Value::from(c.to_string()))
-                .collect::<Vec<_>>(),
+            v.as_str().unwrap_or_default().chars().map(|c| Value::from(c.to_string())).collect::<Vec<_>>(),
         ),
         _ => Value::from(Vec::<Value>::new()),
     })
@@ -185,24 +171,14 @@ impl Object for JsRegex {
 
 pub(crate) fn nj_regex(source: String, flags: String) -> Result<Value, Error> {
     let mut builder = regex::RegexBuilder::new(&source);
-    builder
-        .case_insensitive(flags.contains('i'))
-        .multi_line(flags.contains('m'));
-    let regex = builder
-        .build()
-        .map_err(|e| invalid(format!("bad regular expression /{source}/: {e}")))?;
-    Ok(Value::from_object(JsRegex {
-        source,
-        flags,
-        regex,
-    }))
+    builder.case_insensitive(flags.contains('i')).multi_line(flags.contains('m'));
+    let regex = builder.build().map_err(|e| invalid(format!("bad regular expression /{source}/: {e}")))?;
+    Ok(Value::from_object(JsRegex { source, flags, regex }))
 }
 
 /// `nj_namespace(...)`: minijinja's `namespace`, under a name templates cannot shadow by
 /// accident (GOV.UK's generic header sets a variable called `namespace`).
-pub(crate) fn nj_namespace(
-    defaults: Option<minijinja::value::ValueOrKwargs>,
-) -> Result<Value, Error> {
+pub(crate) fn nj_namespace(defaults: Option<minijinja::value::ValueOrKwargs>) -> Result<Value, Error> {
     minijinja::functions::namespace(defaults)
 }
 
@@ -229,11 +205,7 @@ pub(crate) fn test_null(v: Value) -> bool {
 /// `default` only when `value` is undefined (null stays null).
 pub(crate) fn default(args: &[Value]) -> Value {
     let (value, fallback) = (arg(args, 0), arg(args, 1));
-    let use_fallback = if truthy(&arg(args, 2)) {
-        !truthy(&value)
-    } else {
-        value.is_undefined()
-    };
+    let use_fallback = if truthy(&arg(args, 2)) { !truthy(&value) } else { value.is_undefined() };
     if use_fallback { fallback } else { value }
 }
 
@@ -276,23 +248,13 @@ pub(crate) fn indent(args: &[Value]) -> Value {
         return Value::from("");
     }
     let width = js::to_number(&arg(args, 1));
-    let width = if width.is_nan() || width == 0.0 {
-        4
-    } else {
-        width.max(0.0) as usize
-    };
+    let width = if width.is_nan() || width == 0.0 { 4 } else { width.max(0.0) as usize };
     let first = truthy(&arg(args, 2));
     let pad = " ".repeat(width);
     let lines: Vec<String> = s
         .split('\n')
         .enumerate()
-        .map(|(i, line)| {
-            if i == 0 && !first {
-                line.to_owned()
-            } else {
-                format!("{pad}{line}")
-            }
-        })
+        .map(|(i, line)| if i == 0 && !first { line.to_owned() } else { format!("{pad}{line}") })
         .collect();
     copy_safeness(&value, lines.join("\n"))
 }
@@ -332,10 +294,7 @@ pub(crate) fn replace(args: &[Value]) -> Result<Value, Error> {
         JsType::Number | JsType::String => to_js_string(&value),
         _ => return Ok(value),
     };
-    let max = args
-        .get(3)
-        .filter(|v| !v.is_undefined())
-        .map_or(-1.0, js::to_number);
+    let max = args.get(3).filter(|v| !v.is_undefined()).map_or(-1.0, js::to_number);
     if old.is_empty() {
         let mut out = new.clone();
         for c in s.chars() {
@@ -398,17 +357,12 @@ pub(crate) fn dump(args: &[Value]) -> Result<Value, Error> {
     if value.is_undefined() {
         return Ok(Value::UNDEFINED);
     }
-    let json = serde_json::to_value(&value)
-        .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?;
+    let json =
+        serde_json::to_value(&value).map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?;
     let spaces = arg(args, 1);
     let indent = match js_type(&spaces) {
         JsType::Number => " ".repeat(js::to_number(&spaces).clamp(0.0, 10.0) as usize),
-        JsType::String => spaces
-            .as_str()
-            .unwrap_or_default()
-            .chars()
-            .take(10)
-            .collect(),
+        JsType::String => spaces.as_str().unwrap_or_default().chars().take(10).collect(),
         _ => String::new(),
     };
     let text = if indent.is_empty() {
@@ -417,8 +371,7 @@ pub(crate) fn dump(args: &[Value]) -> Result<Value, Error> {
         let mut buf = Vec::new();
         let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
         let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-        serde::Serialize::serialize(&json, &mut ser)
-            .map(|()| String::from_utf8_lossy(&buf).into_owned())
+        serde::Serialize::serialize(&json, &mut ser).map(|()| String::from_utf8_lossy(&buf).into_owned())
     }
     .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?;
     Ok(Value::from(text))
@@ -438,11 +391,7 @@ fn parse_prefix(s: &str, float: bool) -> Option<f64> {
     }
     if float {
         if s[end..].starts_with("Infinity") && end == digits_start {
-            return Some(if s.starts_with('-') {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            });
+            return Some(if s.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
         }
         if bytes.get(end) == Some(&b'.') {
             end += 1;
@@ -500,14 +449,12 @@ pub(crate) fn string(args: &[Value]) -> Value {
 /// `striptags(preserveLinebreaks)`.
 pub(crate) fn striptags(args: &[Value]) -> Value {
     use std::sync::LazyLock;
-    static TAGS: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
-        regex::Regex::new(r"(?i)</?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->").ok()
-    });
+    static TAGS: LazyLock<Option<regex::Regex>> =
+        LazyLock::new(|| regex::Regex::new(r"(?i)</?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->").ok());
     static EDGE_SPACES: LazyLock<Option<regex::Regex>> =
         LazyLock::new(|| regex::Regex::new(r"(?m)^ +| +$").ok());
     static SPACES: LazyLock<Option<regex::Regex>> = LazyLock::new(|| regex::Regex::new(r" +").ok());
-    static BREAKS: LazyLock<Option<regex::Regex>> =
-        LazyLock::new(|| regex::Regex::new(r"\n\n\n+").ok());
+    static BREAKS: LazyLock<Option<regex::Regex>> = LazyLock::new(|| regex::Regex::new(r"\n\n\n+").ok());
     let value = arg(args, 0);
     let input = normalized(&value);
     let stripped = match TAGS.as_ref() {
@@ -601,11 +548,7 @@ pub(crate) fn join(args: &[Value]) -> Value {
         return value;
     }
     let delimiter = arg(args, 1);
-    let delimiter = if truthy(&delimiter) {
-        to_js_string(&delimiter)
-    } else {
-        String::new()
-    };
+    let delimiter = if truthy(&delimiter) { to_js_string(&delimiter) } else { String::new() };
     let attribute = arg(args, 2);
     let parts: Vec<String> = items(&value)
         .iter()
@@ -650,9 +593,7 @@ pub(crate) fn nl2br(args: &[Value]) -> Value {
     if matches!(js_type(&value), JsType::Undefined | JsType::Null) {
         return Value::from("");
     }
-    let s = to_js_string(&value)
-        .replace("\r\n", "\n")
-        .replace('\n', "<br />\n");
+    let s = to_js_string(&value).replace("\r\n", "\n").replace('\n', "<br />\n");
     copy_safeness(&value, s)
 }
 
@@ -678,20 +619,17 @@ pub(crate) fn call_method(
                 "includes" => Value::from(s.contains(needle.as_str())),
                 "startsWith" | "startswith" => Value::from(s.starts_with(needle.as_str())),
                 "endsWith" | "endswith" => Value::from(s.ends_with(needle.as_str())),
-                "indexOf" => Value::from(
-                    s.find(needle.as_str())
-                        .map_or(-1, |i| s[..i].chars().count() as i64),
-                ),
+                "indexOf" => {
+                    Value::from(s.find(needle.as_str()).map_or(-1, |i| s[..i].chars().count() as i64))
+                }
                 "toLowerCase" | "lower" => Value::from(s.to_lowercase()),
                 "toUpperCase" | "upper" => Value::from(s.to_uppercase()),
                 "trim" | "strip" => Value::from(s.trim_matches(js::is_js_space)),
                 "trimStart" | "lstrip" => Value::from(s.trim_start_matches(js::is_js_space)),
                 "trimEnd" | "rstrip" => Value::from(s.trim_end_matches(js::is_js_space)),
-                "split" if !a0.is_undefined() && !a0.is_none() => Value::from(
-                    s.split(needle.as_str())
-                        .map(Value::from)
-                        .collect::<Vec<_>>(),
-                ),
+                "split" if !a0.is_undefined() && !a0.is_none() => {
+                    Value::from(s.split(needle.as_str()).map(Value::from).collect::<Vec<_>>())
+                }
                 "charAt" => {
                     let i = js::to_number(&a0);
                     let i = if i.is_nan() { 0 } else { i as usize };
@@ -705,19 +643,10 @@ pub(crate) fn call_method(
             let list = items(value);
             Ok(match method {
                 "includes" => Value::from(list.iter().any(|x| js::strict_eq(x, &a0))),
-                "indexOf" => Value::from(
-                    list.iter()
-                        .position(|x| js::strict_eq(x, &a0))
-                        .map_or(-1, |i| i as i64),
-                ),
-                "join" => join(&[
-                    value.clone(),
-                    if a0.is_undefined() {
-                        Value::from(",")
-                    } else {
-                        a0
-                    },
-                ]),
+                "indexOf" => {
+                    Value::from(list.iter().position(|x| js::strict_eq(x, &a0)).map_or(-1, |i| i as i64))
+                }
+                "join" => join(&[value.clone(), if a0.is_undefined() { Value::from(",") } else { a0 }]),
                 _ => return unknown(),
             })
         }
@@ -740,11 +669,7 @@ pub(crate) fn call_method(
             }
             "get" => {
                 let item = value.get_item(&a0)?;
-                Ok(if item.is_undefined() {
-                    args.get(1).cloned().unwrap_or(Value::from(()))
-                } else {
-                    item
-                })
+                Ok(if item.is_undefined() { args.get(1).cloned().unwrap_or(Value::from(())) } else { item })
             }
             _ => unknown(),
         },

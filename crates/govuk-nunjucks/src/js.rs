@@ -81,10 +81,8 @@ pub(crate) fn to_js_string(v: &Value) -> String {
         JsType::String => v.as_str().map(str::to_owned).unwrap_or_default(),
         JsType::Array => {
             // Array.prototype.join: null and undefined items become "".
-            let items: Vec<String> = v
-                .try_iter()
-                .map(|it| it.map(|item| output_string(&item)).collect())
-                .unwrap_or_default();
+            let items: Vec<String> =
+                v.try_iter().map(|it| it.map(|item| output_string(&item)).collect()).unwrap_or_default();
             items.join(",")
         }
         JsType::Object => {
@@ -142,21 +140,12 @@ fn string_to_number(s: &str) -> f64 {
         "-Infinity" => return f64::NEG_INFINITY,
         _ => {}
     }
-    for (prefix, radix) in [
-        ("0x", 16),
-        ("0X", 16),
-        ("0o", 8),
-        ("0O", 8),
-        ("0b", 2),
-        ("0B", 2),
-    ] {
+    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
         if let Some(digits) = s.strip_prefix(prefix) {
             return u64::from_str_radix(digits, radix).map_or(f64::NAN, |n| n as f64);
         }
     }
-    if s.chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'))
-    {
+    if s.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E')) {
         s.parse().unwrap_or(f64::NAN)
     } else {
         f64::NAN
@@ -165,11 +154,7 @@ fn string_to_number(s: &str) -> f64 {
 
 /// A number as a minijinja value: an integer when it is one.
 pub(crate) fn number_value(f: f64) -> Value {
-    if f.fract() == 0.0 && f.abs() < 9.0e15 {
-        Value::from(f as i64)
-    } else {
-        Value::from(f)
-    }
+    if f.fract() == 0.0 && f.abs() < 9.0e15 { Value::from(f as i64) } else { Value::from(f) }
 }
 
 /// JavaScript truthiness: only `undefined`, `null`, `false`, `0`, `NaN` and `""` are false;
@@ -263,10 +248,7 @@ pub(crate) fn loose_eq(a: &Value, b: &Value) -> bool {
 pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     let (pa, pb) = (to_primitive(a), to_primitive(b));
     if js_type(&pa) == JsType::String && js_type(&pb) == JsType::String {
-        let (x, y) = (
-            pa.as_str().unwrap_or_default(),
-            pb.as_str().unwrap_or_default(),
-        );
+        let (x, y) = (pa.as_str().unwrap_or_default(), pb.as_str().unwrap_or_default());
         // JavaScript compares strings by UTF-16 code unit.
         return Some(x.encode_utf16().cmp(y.encode_utf16()));
     }
@@ -277,17 +259,11 @@ pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 /// of a string, key of an object.  Nunjucks throws for anything else; this returns false.
 pub(crate) fn contains(container: &Value, item: &Value) -> bool {
     match js_type(container) {
-        JsType::Array => container
-            .try_iter()
-            .map(|mut it| it.any(|x| strict_eq(&x, item)))
-            .unwrap_or(false),
-        JsType::String => container
-            .as_str()
-            .unwrap_or_default()
-            .contains(to_js_string(item).as_str()),
-        JsType::Object => container
-            .get_item(&Value::from(to_js_string(item)))
-            .is_ok_and(|v| !v.is_undefined()),
+        JsType::Array => container.try_iter().map(|mut it| it.any(|x| strict_eq(&x, item))).unwrap_or(false),
+        JsType::String => container.as_str().unwrap_or_default().contains(to_js_string(item).as_str()),
+        JsType::Object => {
+            container.get_item(&Value::from(to_js_string(item))).is_ok_and(|v| !v.is_undefined())
+        }
         _ => false,
     }
 }

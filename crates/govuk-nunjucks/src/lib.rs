@@ -90,11 +90,7 @@ pub fn configure(env: &mut Environment<'static>) {
         env.set_syntax(syntax);
     }
     env.set_auto_escape_callback(|name| {
-        if name.ends_with(".njk") {
-            AutoEscape::Html
-        } else {
-            minijinja::default_auto_escape_callback(name)
-        }
+        if name.ends_with(".njk") { AutoEscape::Html } else { minijinja::default_auto_escape_callback(name) }
     });
     env.set_formatter(filters::format);
     env.set_path_join_callback(join_path);
@@ -185,10 +181,7 @@ where
     move |name: &str| {
         Ok(match name.strip_prefix("govuk/") {
             Some(path) => {
-                if path
-                    .split('/')
-                    .any(|segment| matches!(segment, "" | "." | ".."))
-                {
+                if path.split('/').any(|segment| matches!(segment, "" | "." | "..")) {
                     None
                 } else {
                     fetch(path).map(|source| preprocess(&source))

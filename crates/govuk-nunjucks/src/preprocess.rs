@@ -60,32 +60,22 @@ pub(crate) fn preprocess(source: &str) -> String {
             // Nunjucks' `trimBlocks` / `lstripBlocks` act on `{% %}` tags only, minijinja's
             // (like Jinja's) also on comments; an output is never trimmed by either, so the
             // text around a comment comes out as in Nunjucks with those options on or off.
-            Segment::Comment {
-                strip_before,
-                strip_after,
-            } => Item::Verbatim(match (strip_before, strip_after) {
-                (false, false) => "{{ \"\" }}",
-                (true, false) => "{{- \"\" }}",
-                (false, true) => "{{ \"\" -}}",
-                (true, true) => "{{- \"\" -}}",
-            }),
-            Segment::Output { open, body, close } => {
-                match Parser::new(body).and_then(Parser::output) {
-                    Ok(expr) => Item::Output { open, close, expr },
-                    Err(_) => Item::Unparsed(open, body, close),
-                }
+            Segment::Comment { strip_before, strip_after } => {
+                Item::Verbatim(match (strip_before, strip_after) {
+                    (false, false) => "{{ \"\" }}",
+                    (true, false) => "{{- \"\" }}",
+                    (false, true) => "{{ \"\" -}}",
+                    (true, true) => "{{- \"\" -}}",
+                })
             }
-            Segment::Tag { open, body, close } => {
-                match Parser::new(body).and_then(Parser::statement) {
-                    Ok(stmt) => Item::Tag {
-                        open,
-                        close,
-                        stmt,
-                        raw: body,
-                    },
-                    Err(_) => Item::Unparsed(open, body, close),
-                }
-            }
+            Segment::Output { open, body, close } => match Parser::new(body).and_then(Parser::output) {
+                Ok(expr) => Item::Output { open, close, expr },
+                Err(_) => Item::Unparsed(open, body, close),
+            },
+            Segment::Tag { open, body, close } => match Parser::new(body).and_then(Parser::statement) {
+                Ok(stmt) => Item::Tag { open, close, stmt, raw: body },
+                Err(_) => Item::Unparsed(open, body, close),
+            },
         })
         .collect();
     let escaping = loop_escapes(&items);
@@ -142,14 +132,9 @@ struct Scope {
 /// survives the loop; this is how GOV.UK Frontend accumulates attributes in a loop.
 fn loop_escapes(items: &[Item<'_>]) -> HashMap<usize, BTreeSet<String>> {
     let mut escapes: HashMap<usize, BTreeSet<String>> = HashMap::new();
-    let mut stack = vec![Scope {
-        kind: ScopeKind::Root,
-        names: HashSet::new(),
-    }];
+    let mut stack = vec![Scope { kind: ScopeKind::Root, names: HashSet::new() }];
     let pop = |stack: &mut Vec<Scope>, want_for: bool| {
-        if stack.len() > 1
-            && (matches!(stack.last().map(|s| &s.kind), Some(ScopeKind::For(_))) == want_for)
-        {
+        if stack.len() > 1 && (matches!(stack.last().map(|s| &s.kind), Some(ScopeKind::For(_))) == want_for) {
             stack.pop();
         }
     };
@@ -158,19 +143,15 @@ fn loop_escapes(items: &[Item<'_>]) -> HashMap<usize, BTreeSet<String>> {
             continue;
         };
         match stmt {
-            Stmt::For { targets, .. } => stack.push(Scope {
-                kind: ScopeKind::For(index),
-                names: targets.iter().cloned().collect(),
-            }),
+            Stmt::For { targets, .. } => {
+                stack.push(Scope { kind: ScopeKind::For(index), names: targets.iter().cloned().collect() })
+            }
             Stmt::EndFor => pop(&mut stack, true),
             Stmt::Macro { params, .. } | Stmt::Call { params, .. } => stack.push(Scope {
                 kind: ScopeKind::Boundary,
                 names: params.iter().map(|(name, _)| name.clone()).collect(),
             }),
-            Stmt::Block(_) => stack.push(Scope {
-                kind: ScopeKind::Boundary,
-                names: HashSet::new(),
-            }),
+            Stmt::Block(_) => stack.push(Scope { kind: ScopeKind::Boundary, names: HashSet::new() }),
             Stmt::EndMacro | Stmt::EndCall | Stmt::EndBlock => pop(&mut stack, false),
             Stmt::Set { targets, .. } => {
                 for name in targets {
@@ -237,10 +218,7 @@ struct Emitter {
 }
 
 fn strip_flags(open: &str, close: &str) -> (&'static str, &'static str) {
-    (
-        if open.ends_with('-') { "-" } else { "" },
-        if close.starts_with('-') { "-" } else { "" },
-    )
+    (if open.ends_with('-') { "-" } else { "" }, if close.starts_with('-') { "-" } else { "" })
 }
 
 impl Emitter {
@@ -249,9 +227,7 @@ impl Emitter {
             escapes,
             captured_calls,
             calls: Vec::new(),
-            redirects: Redirects {
-                frames: vec![(true, HashMap::new())],
-            },
+            redirects: Redirects { frames: vec![(true, HashMap::new())] },
             loops: Vec::new(),
             captures: Vec::new(),
             out: String::new(),
@@ -269,12 +245,7 @@ impl Emitter {
                     let code = self.value(expr);
                     let _ = write!(self.out, "{open} {code} {close}");
                 }
-                Item::Tag {
-                    open,
-                    close,
-                    stmt,
-                    raw,
-                } => self.tag(index, open, close, stmt, raw),
+                Item::Tag { open, close, stmt, raw } => self.tag(index, open, close, stmt, raw),
             }
         }
         self.out
@@ -318,20 +289,14 @@ impl Emitter {
                     None
                 } else {
                     let ns = format!("nj_loop_{index}");
-                    let fields: Vec<String> = fresh
-                        .iter()
-                        .map(|name| format!("{name}={}", self.name(name)))
-                        .collect();
+                    let fields: Vec<String> =
+                        fresh.iter().map(|name| format!("{name}={}", self.name(name))).collect();
                     bodies.push(format!("set {ns} = nj_namespace({})", fields.join(", ")));
                     Some(ns)
                 };
                 // SHIM: Nunjucks iterates arrays (and strings); an object iterates only with
                 // `for key, value`, and undefined or null iterate as empty.
-                let filter = if targets.len() == 1 {
-                    "nj_iter"
-                } else {
-                    "nj_pairs"
-                };
+                let filter = if targets.len() == 1 { "nj_iter" } else { "nj_pairs" };
                 let iter = self.value(iter);
                 bodies.push(format!("for {} in {iter}|{filter}", targets.join(", ")));
                 self.tags(open, close, &bodies);
@@ -360,11 +325,7 @@ impl Emitter {
                     let value = self.value(value);
                     let mut bodies = Vec::new();
                     for (i, target) in targets.iter().enumerate() {
-                        let value = if i == 0 {
-                            value.clone()
-                        } else {
-                            self.name(&targets[0])
-                        };
+                        let value = if i == 0 { value.clone() } else { self.name(&targets[0]) };
                         bodies.push(format!("set {} = {value}", self.name(target)));
                     }
                     self.tags(open, close, &bodies);
@@ -456,15 +417,8 @@ impl Emitter {
                 let body = format!("import {} as {alias}", self.value(template));
                 self.tags(open, close, &[body]);
             }
-            Stmt::Include {
-                template,
-                ignore_missing,
-            } => {
-                let ignore = if *ignore_missing {
-                    " ignore missing"
-                } else {
-                    ""
-                };
+            Stmt::Include { template, ignore_missing } => {
+                let ignore = if *ignore_missing { " ignore missing" } else { "" };
                 let body = format!("include {}{ignore}", self.value(template));
                 self.tags(open, close, &[body]);
             }
@@ -473,11 +427,7 @@ impl Emitter {
                 self.tags(open, close, &[body]);
             }
             Stmt::Filter { name, args } => {
-                let args = if args.is_empty() {
-                    String::new()
-                } else {
-                    format!("({})", self.args(args))
-                };
+                let args = if args.is_empty() { String::new() } else { format!("({})", self.args(args)) };
                 self.tags(open, close, &[format!("filter {name}{args}")]);
             }
             Stmt::Other => {
@@ -611,12 +561,7 @@ impl Emitter {
                     format!("({value}|{name}({}))", self.args(args))
                 }
             }
-            Expr::Is {
-                value,
-                negated,
-                test,
-                args,
-            } => {
+            Expr::Is { value, negated, test, args } => {
                 let value = self.value(value);
                 let not = if *negated { "not " } else { "" };
                 if args.is_empty() {
@@ -670,11 +615,7 @@ impl Emitter {
             }
             Expr::Neg(a) => format!("(-{})", self.value(a)),
             Expr::Pos(a) => format!("(0|nj_add({}))", self.value(a)),
-            Expr::InlineIf {
-                body,
-                cond,
-                otherwise,
-            } => {
+            Expr::InlineIf { body, cond, otherwise } => {
                 let body = self.value(body);
                 let cond = self.cond(cond);
                 // SHIM: Nunjucks compiles a missing `else` to `""`, minijinja to undefined.

@@ -10,22 +10,11 @@ pub(crate) enum Segment<'a> {
     /// Text and `{% raw %}` blocks: copied through unchanged.
     Verbatim(&'a str),
     /// `{# … #}`, with its whitespace-control markers (`{#-`, `-#}`).
-    Comment {
-        strip_before: bool,
-        strip_after: bool,
-    },
+    Comment { strip_before: bool, strip_after: bool },
     /// `{{ … }}`; `open` is `{{` or `{{-`, `close` is `}}` or `-}}`.
-    Output {
-        open: &'a str,
-        body: &'a str,
-        close: &'a str,
-    },
+    Output { open: &'a str, body: &'a str, close: &'a str },
     /// `{% … %}`; `open` is `{%` or `{%-`, `close` is `%}` or `-%}`.
-    Tag {
-        open: &'a str,
-        body: &'a str,
-        close: &'a str,
-    },
+    Tag { open: &'a str, body: &'a str, close: &'a str },
 }
 
 /// Cuts template source into segments.  Like Nunjucks' lexer, a tag or output ends at the
@@ -58,11 +47,7 @@ pub(crate) fn segments(source: &str) -> Vec<Segment<'_>> {
             text_start = pos;
             continue;
         }
-        let open_len = if bytes.get(pos + 2) == Some(&b'-') {
-            3
-        } else {
-            2
-        };
+        let open_len = if bytes.get(pos + 2) == Some(&b'-') { 3 } else { 2 };
         let close_char = if kind == b'{' { b'}' } else { b'%' };
         let body_start = pos + open_len;
         let Some((body_end, close_end)) = find_close(source, body_start, close_char) else {
@@ -76,11 +61,7 @@ pub(crate) fn segments(source: &str) -> Vec<Segment<'_>> {
         pos = close_end;
         if kind == b'%' && matches!(body.trim(), "raw" | "verbatim") {
             // Copy a raw block through, with its end tag, as one piece.
-            let end_name = if body.trim() == "raw" {
-                "endraw"
-            } else {
-                "endverbatim"
-            };
+            let end_name = if body.trim() == "raw" { "endraw" } else { "endverbatim" };
             let (inner_end, after) = find_end_tag(source, pos, end_name);
             out.push(Segment::Verbatim("{% raw %}"));
             out.push(Segment::Verbatim(&source[pos..inner_end]));
@@ -357,10 +338,7 @@ type PResult<T> = Result<T, String>;
 
 impl Parser {
     pub(crate) fn new(code: &str) -> PResult<Self> {
-        Ok(Parser {
-            toks: tokenize(code)?,
-            pos: 0,
-        })
+        Ok(Parser { toks: tokenize(code)?, pos: 0 })
     }
 
     fn peek(&self) -> Option<&Tok> {
@@ -404,11 +382,7 @@ impl Parser {
     }
 
     fn expect_op(&mut self, op: &str) -> PResult<()> {
-        if self.skip_op(op) {
-            Ok(())
-        } else {
-            Err(format!("expected `{op}`, got {:?}", self.peek()))
-        }
+        if self.skip_op(op) { Ok(()) } else { Err(format!("expected `{op}`, got {:?}", self.peek())) }
     }
 
     fn expect_name(&mut self) -> PResult<String> {
@@ -442,10 +416,7 @@ impl Parser {
                 if !self.skip_sym("in") {
                     return Err("expected `in`".into());
                 }
-                Stmt::For {
-                    targets,
-                    iter: self.expression()?,
-                }
+                Stmt::For { targets, iter: self.expression()? }
             }
             "endfor" => Stmt::EndFor,
             "set" => {
@@ -453,11 +424,7 @@ impl Parser {
                 while self.skip_op(",") {
                     targets.push(self.expect_name()?);
                 }
-                let value = if self.skip_op("=") {
-                    Some(self.expression()?)
-                } else {
-                    None
-                };
+                let value = if self.skip_op("=") { Some(self.expression()?) } else { None };
                 Stmt::Set { targets, value }
             }
             "endset" => Stmt::EndSet,
@@ -468,15 +435,8 @@ impl Parser {
             }
             "endmacro" => Stmt::EndMacro,
             "call" => {
-                let params = if self.is_op("(") {
-                    self.signature()?
-                } else {
-                    Vec::new()
-                };
-                Stmt::Call {
-                    params,
-                    call: self.primary()?,
-                }
+                let params = if self.is_op("(") { self.signature()? } else { Vec::new() };
+                Stmt::Call { params, call: self.primary()? }
             }
             "endcall" => Stmt::EndCall,
             "from" => {
@@ -487,11 +447,7 @@ impl Parser {
                 let mut names = Vec::new();
                 loop {
                     let name = self.expect_name()?;
-                    let alias = if self.skip_sym("as") {
-                        Some(self.expect_name()?)
-                    } else {
-                        None
-                    };
+                    let alias = if self.skip_sym("as") { Some(self.expect_name()?) } else { None };
                     names.push((name, alias));
                     if !self.skip_op(",") {
                         break;
@@ -512,10 +468,7 @@ impl Parser {
             "include" => {
                 let template = self.expression()?;
                 let ignore_missing = self.skip_sym("ignore") && self.skip_sym("missing");
-                Stmt::Include {
-                    template,
-                    ignore_missing,
-                }
+                Stmt::Include { template, ignore_missing }
             }
             "extends" => Stmt::Extends(self.expression()?),
             "block" => Stmt::Block(self.expect_name()?),
@@ -529,11 +482,7 @@ impl Parser {
                     name.push('.');
                     name.push_str(&self.expect_name()?);
                 }
-                let args = if self.is_op("(") {
-                    self.call_args()?
-                } else {
-                    Vec::new()
-                };
+                let args = if self.is_op("(") { self.call_args()? } else { Vec::new() };
                 Stmt::Filter { name, args }
             }
             _ => return Ok(Stmt::Other),
@@ -579,16 +528,8 @@ impl Parser {
         let body = self.or()?;
         if self.skip_sym("if") {
             let cond = self.or()?;
-            let otherwise = if self.skip_sym("else") {
-                Some(Box::new(self.or()?))
-            } else {
-                None
-            };
-            return Ok(Expr::InlineIf {
-                body: Box::new(body),
-                cond: Box::new(cond),
-                otherwise,
-            });
+            let otherwise = if self.skip_sym("else") { Some(Box::new(self.or()?)) } else { None };
+            return Ok(Expr::InlineIf { body: Box::new(body), cond: Box::new(cond), otherwise });
         }
         Ok(body)
     }
@@ -649,33 +590,21 @@ impl Parser {
             Expr::Null => ("null".to_owned(), Vec::new()),
             other => return Err(format!("bad test {other:?}")),
         };
-        Ok(Expr::Is {
-            value: Box::new(node),
-            negated,
-            test,
-            args,
-        })
+        Ok(Expr::Is { value: Box::new(node), negated, test, args })
     }
 
     fn compare(&mut self) -> PResult<Expr> {
         let first = self.concat()?;
         let mut ops = Vec::new();
         while let Some(Tok::Op(op)) = self.peek() {
-            if !matches!(
-                op.as_str(),
-                "==" | "===" | "!=" | "!==" | "<" | ">" | "<=" | ">="
-            ) {
+            if !matches!(op.as_str(), "==" | "===" | "!=" | "!==" | "<" | ">" | "<=" | ">=") {
                 break;
             }
             let op = op.clone();
             self.pos += 1;
             ops.push((op, self.concat()?));
         }
-        if ops.is_empty() {
-            Ok(first)
-        } else {
-            Ok(Expr::Compare(Box::new(first), ops))
-        }
+        if ops.is_empty() { Ok(first) } else { Ok(Expr::Compare(Box::new(first), ops)) }
     }
 
     fn concat(&mut self) -> PResult<Expr> {
@@ -704,11 +633,7 @@ impl Parser {
         } else {
             self.primary()?
         };
-        if no_filters {
-            Ok(node)
-        } else {
-            self.filters(node)
-        }
+        if no_filters { Ok(node) } else { self.filters(node) }
     }
 
     fn filters(&mut self, mut node: Expr) -> PResult<Expr> {
@@ -718,11 +643,7 @@ impl Parser {
                 name.push('.');
                 name.push_str(&self.expect_name()?);
             }
-            let args = if self.is_op("(") {
-                self.call_args()?
-            } else {
-                Vec::new()
-            };
+            let args = if self.is_op("(") { self.call_args()? } else { Vec::new() };
             node = Expr::Filter(Box::new(node), name, args);
         }
         Ok(node)

@@ -9,13 +9,8 @@ fn render_with(source: &str, ctx: Value) -> String {
     let source = source.to_owned();
     let mut env = Environment::new();
     configure(&mut env);
-    env.set_loader(loader(
-        move |path| (path == "t.njk").then(|| source.clone()),
-        |_| None,
-    ));
-    env.get_template("govuk/t.njk")
-        .and_then(|t| t.render(ctx))
-        .unwrap_or_else(|e| format!("ERROR: {e:#}"))
+    env.set_loader(loader(move |path| (path == "t.njk").then(|| source.clone()), |_| None));
+    env.get_template("govuk/t.njk").and_then(|t| t.render(ctx)).unwrap_or_else(|e| format!("ERROR: {e:#}"))
 }
 
 fn render(source: &str) -> String {
@@ -24,14 +19,8 @@ fn render(source: &str) -> String {
 
 #[test]
 fn plus_is_javascript_addition() {
-    assert_eq!(
-        render(r#"{{ "a" + 1 }}|{{ 1 + 2 }}|{{ 1.5 + 1 }}"#),
-        "a1|3|2.5"
-    );
-    assert_eq!(
-        render(r#"{{ missing + "!" }}|{{ none + 1 }}"#),
-        "undefined!|1"
-    );
+    assert_eq!(render(r#"{{ "a" + 1 }}|{{ 1 + 2 }}|{{ 1.5 + 1 }}"#), "a1|3|2.5");
+    assert_eq!(render(r#"{{ missing + "!" }}|{{ none + 1 }}"#), "undefined!|1");
     assert_eq!(render(r#"{{ "x" ~ 2 ~ none }}"#), "x2null");
     // `+` binds tighter than comparison, filters tighter than `+`.
     assert_eq!(render(r#"{{ "a" + "B" | lower == "ab" }}"#), "true");
@@ -51,15 +40,9 @@ fn equality_follows_javascript() {
         ),
         "true false true false true true"
     );
+    assert_eq!(render("{{ x !== undefined }} {{ x != null }}"), "false false");
     assert_eq!(
-        render("{{ x !== undefined }} {{ x != null }}"),
-        "false false"
-    );
-    assert_eq!(
-        render_with(
-            "{{ a !== undefined }} {{ a === false }}",
-            minijinja::context! { a => false }
-        ),
+        render_with("{{ a !== undefined }} {{ a === false }}", minijinja::context! { a => false }),
         "true true"
     );
 }
@@ -67,9 +50,7 @@ fn equality_follows_javascript() {
 #[test]
 fn in_operator_uses_strict_equality() {
     assert_eq!(
-        render(
-            r#"{{ 0 in [false] }} {{ "b" in "abc" }} {{ "k" in {k: 1} }} {{ "z" not in ["a"] }}"#
-        ),
+        render(r#"{{ 0 in [false] }} {{ "b" in "abc" }} {{ "k" in {k: 1} }} {{ "z" not in ["a"] }}"#),
         "false true true true"
     );
 }
@@ -82,10 +63,7 @@ fn truthiness_is_javascripts() {
         ),
         "ab"
     );
-    assert_eq!(
-        render(r#"{{ [] or "x" }}|{{ "" or "y" }}|{{ 0 and 1 }}"#),
-        "|y|0"
-    );
+    assert_eq!(render(r#"{{ [] or "x" }}|{{ "" or "y" }}|{{ 0 and 1 }}"#), "|y|0");
 }
 
 #[test]
@@ -100,19 +78,11 @@ fn object_literals_take_bare_keys() {
 
 #[test]
 fn for_loops_iterate_as_nunjucks() {
-    assert_eq!(
-        render(r#"{% for k, v in {b: 1, a: 2} %}{{ k }}={{ v }};{% endfor %}"#),
-        "b=1;a=2;"
-    );
+    assert_eq!(render(r#"{% for k, v in {b: 1, a: 2} %}{{ k }}={{ v }};{% endfor %}"#), "b=1;a=2;");
     assert_eq!(render(r#"{% for x in {a: 1} %}{{ x }}{% endfor %}"#), "");
+    assert_eq!(render(r#"{% for x in missing %}{{ x }}{% else %}none{% endfor %}"#), "none");
     assert_eq!(
-        render(r#"{% for x in missing %}{{ x }}{% else %}none{% endfor %}"#),
-        "none"
-    );
-    assert_eq!(
-        render(
-            r#"{% for x in ["a", "b"] %}{{ loop.index }}{{ x }}{{ "," if not loop.last }}{% endfor %}"#
-        ),
+        render(r#"{% for x in ["a", "b"] %}{{ loop.index }}{{ x }}{{ "," if not loop.last }}{% endfor %}"#),
         "1a,2b"
     );
 }
@@ -120,9 +90,7 @@ fn for_loops_iterate_as_nunjucks() {
 #[test]
 fn set_in_loop_writes_the_outer_variable() {
     assert_eq!(
-        render(
-            r#"{% set acc = "" %}{% for x in [1, 2] %}{% set acc = acc + x %}{% endfor %}{{ acc }}"#
-        ),
+        render(r#"{% set acc = "" %}{% for x in [1, 2] %}{% set acc = acc + x %}{% endfor %}{{ acc }}"#),
         "12"
     );
     // Nested loops, and a loop inside a macro.
@@ -133,10 +101,7 @@ fn set_in_loop_writes_the_outer_variable() {
         "6"
     );
     // A variable first set in the loop stays local to it.
-    assert_eq!(
-        render(r#"{% for x in [1] %}{% set local = x %}{% endfor %}[{{ local }}]"#),
-        "[]"
-    );
+    assert_eq!(render(r#"{% for x in [1] %}{% set local = x %}{% endfor %}[{{ local }}]"#), "[]");
 }
 
 #[test]
@@ -148,10 +113,7 @@ fn output_is_escaped_as_nunjucks_does() {
         ),
         "&lt;a href=&quot;/x&quot;&gt;it&#39;s&lt;/a&gt;|<a href=\"/x\">it's</a>|&lt;a href=&quot;/x&quot;&gt;it&#39;s&lt;/a&gt;"
     );
-    assert_eq!(
-        render("[{{ none }}{{ undefined }}]{{ true }} {{ [1, none, 'a'] }}"),
-        "[]true 1,,a"
-    );
+    assert_eq!(render("[{{ none }}{{ undefined }}]{{ true }} {{ [1, none, 'a'] }}"), "[]true 1,,a");
 }
 
 #[test]
@@ -168,51 +130,26 @@ fn filters_follow_nunjucks() {
     assert_eq!(render("{{ \"a\n\nb\" | indent(2) }}"), "a\n  \n  b");
     assert_eq!(render("{{ \"a\nb\" | indent(2, true) }}"), "  a\n  b");
     assert_eq!(
-        render(
-            r#"{{ "%{count} left" | replace("%{count}", 5) }}|{{ "aXbx" | replace(r/x/gi, "-") }}"#
-        ),
+        render(r#"{{ "%{count} left" | replace("%{count}", 5) }}|{{ "aXbx" | replace(r/x/gi, "-") }}"#),
         "5 left|a-b-"
     );
-    assert_eq!(
-        render(r#"{{ {a: [1, "x"]} | dump }}"#),
-        "{&quot;a&quot;:[1,&quot;x&quot;]}"
-    );
+    assert_eq!(render(r#"{{ {a: [1, "x"]} | dump }}"#), "{&quot;a&quot;:[1,&quot;x&quot;]}");
     assert_eq!(render(r#"{{ "12px" | int }}|{{ "x" | int(7) }}"#), "12|7");
-    assert_eq!(
-        render(r#"{{ "<p>Hi <b>there</b>\n you</p>" | striptags }}"#),
-        "Hi there you"
-    );
+    assert_eq!(render(r#"{{ "<p>Hi <b>there</b>\n you</p>" | striptags }}"#), "Hi there you");
     assert_eq!(render(r#"{{ "hello WORLD" | capitalize }}"#), "Hello world");
-    assert_eq!(
-        render(r#"{{ missing | length }}|{{ "abc" | length }}|{{ {a: 1} | length }}"#),
-        "0|3|1"
-    );
+    assert_eq!(render(r#"{{ missing | length }}|{{ "abc" | length }}|{{ {a: 1} | length }}"#), "0|3|1");
     assert_eq!(render(r#"{{ ["a", none, 1] | join("-") }}"#), "a--1");
-    assert_eq!(
-        render(r#"{{ "  x  " | trim }}|{{ true | string }}"#),
-        "x|true"
-    );
-    assert_eq!(
-        render(r#"{{ ["a", "b"] | first }}{{ "xyz" | first }}"#),
-        "ax"
-    );
+    assert_eq!(render(r#"{{ "  x  " | trim }}|{{ true | string }}"#), "x|true");
+    assert_eq!(render(r#"{{ ["a", "b"] | first }}{{ "xyz" | first }}"#), "ax");
     // `trim` and `indent` keep safeness, `lower` does not.
-    assert_eq!(
-        render(r#"{{ " <b> " | safe | trim }}{{ "<I>" | safe | lower }}"#),
-        "<b>&lt;i&gt;"
-    );
+    assert_eq!(render(r#"{{ " <b> " | safe | trim }}{{ "<I>" | safe | lower }}"#), "<b>&lt;i&gt;");
 }
 
 #[test]
 fn javascript_properties_and_methods() {
+    assert_eq!(render(r#"{{ "abc".length }} {{ [1, 2].length }} {{ missing.length }}"#), "3 2 ");
     assert_eq!(
-        render(r#"{{ "abc".length }} {{ [1, 2].length }} {{ missing.length }}"#),
-        "3 2 "
-    );
-    assert_eq!(
-        render(
-            r#"{{ ("<b>" | safe).val }}|{{ [true, false].includes(x) }}|{{ "abc".startsWith("a") }}"#
-        ),
+        render(r#"{{ ("<b>" | safe).val }}|{{ [true, false].includes(x) }}|{{ "abc".startsWith("a") }}"#),
         "&lt;b&gt;|false|true"
     );
 }
@@ -232,10 +169,7 @@ fn whitespace_control_is_kept() {
     assert_eq!(render("a  {#- c -#}  b {{- 'c' -}} d"), "abcd");
     assert_eq!(render("a {%- if true -%} b {%- endif -%} c"), "abc");
     // Nunjucks ignores `-%}` on a block set's opening tag.
-    assert_eq!(
-        render("{% set x -%}\n  a\n{%- endset %}[{{ x }}]"),
-        "[\n  a]"
-    );
+    assert_eq!(render("{% set x -%}\n  a\n{%- endset %}[{{ x }}]"), "[\n  a]");
 }
 
 #[test]
@@ -258,20 +192,14 @@ fn preprocess_leaves_text_alone() {
 #[test]
 fn relative_paths_resolve_against_the_parent() {
     assert_eq!(
-        crate::join_path(
-            "../../macros/attributes.njk",
-            "govuk/components/button/template.njk"
-        ),
+        crate::join_path("../../macros/attributes.njk", "govuk/components/button/template.njk"),
         "govuk/macros/attributes.njk"
     );
     assert_eq!(
         crate::join_path("./template.njk", "govuk/components/button/macro.njk"),
         "govuk/components/button/template.njk"
     );
-    assert_eq!(
-        crate::join_path("layout.html", "govuk/x.njk"),
-        "layout.html"
-    );
+    assert_eq!(crate::join_path("layout.html", "govuk/x.njk"), "layout.html");
 }
 
 #[test]
@@ -285,10 +213,7 @@ fn loader_routes_names() {
         Some("govuk:components/x/macro.njk".to_owned())
     );
     // Application templates come back as written.
-    assert_eq!(
-        load("app.html").ok().flatten(),
-        Some("{{ { a: 1 } }}".to_owned())
-    );
+    assert_eq!(load("app.html").ok().flatten(), Some("{{ { a: 1 } }}".to_owned()));
     assert_eq!(load("govuk/../secret").ok().flatten(), None);
     assert_eq!(load("other.html").ok().flatten(), None);
 }

@@ -82,11 +82,7 @@ fn every_component_fixture_renders_as_in_nunjucks() {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     components.sort();
-    assert!(
-        !components.is_empty(),
-        "no components found in {}",
-        dist.display()
-    );
+    assert!(!components.is_empty(), "no components found in {}", dist.display());
 
     let mut outcomes: BTreeMap<&str, Outcome> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
@@ -103,8 +99,7 @@ fn every_component_fixture_renders_as_in_nunjucks() {
              {{{{ {macro_name}(params) }}}}"
         );
         for env in [&mut app_env, &mut govuk_env] {
-            env.add_template_owned(harness.clone(), harness_source.clone())
-                .expect("add harness template");
+            env.add_template_owned(harness.clone(), harness_source.clone()).expect("add harness template");
         }
         // Parsed straight into minijinja values, which keep the JSON's key order (the
         // order in which the templates output attributes).
@@ -125,16 +120,12 @@ fn every_component_fixture_renders_as_in_nunjucks() {
 
             let as_app = render(&app_env, &harness, &params);
             let as_govuk = render(&govuk_env, &harness, &params);
-            if as_govuk
-                .as_deref()
-                .is_ok_and(|html| html.trim() == expected.trim())
-            {
+            if as_govuk.as_deref().is_ok_and(|html| html.trim() == expected.trim()) {
                 outcome.exact += 1;
             }
             let want = common::normalise(expected);
-            let mismatch = [("app", &as_app), ("trim_blocks", &as_govuk)]
-                .into_iter()
-                .find_map(|(mode, got)| {
+            let mismatch =
+                [("app", &as_app), ("trim_blocks", &as_govuk)].into_iter().find_map(|(mode, got)| {
                     let got = match got {
                         Ok(html) => common::normalise(html),
                         Err(e) => e.clone(),
@@ -142,16 +133,14 @@ fn every_component_fixture_renders_as_in_nunjucks() {
                     (got != want).then(|| format!("[{mode}] {got}"))
                 });
 
-            let known = KNOWN_MISSES
-                .iter()
-                .any(|(c, f, _)| c == component && *f == name);
+            let known = KNOWN_MISSES.iter().any(|(c, f, _)| c == component && *f == name);
             match (mismatch, known) {
                 (None, false) => outcome.passed += 1,
                 (None, true) => stale_misses.push(format!("{component} / {name}")),
                 (Some(_), true) => {}
-                (Some(got), false) => failures.push(format!(
-                    "{component} / {name}\n  expected: {want}\n  got {got}"
-                )),
+                (Some(got), false) => {
+                    failures.push(format!("{component} / {name}\n  expected: {want}\n  got {got}"))
+                }
             }
         }
     }
@@ -179,9 +168,5 @@ fn every_component_fixture_renders_as_in_nunjucks() {
         stale_misses.is_empty(),
         "allow-listed fixtures now pass, remove them from KNOWN_MISSES: {stale_misses:?}"
     );
-    assert!(
-        failures.is_empty(),
-        "{} of {total} fixtures did not match (see output above)",
-        failures.len()
-    );
+    assert!(failures.is_empty(), "{} of {total} fixtures did not match (see output above)", failures.len());
 }

@@ -9,8 +9,7 @@ use std::path::PathBuf;
 /// `node_modules/govuk-frontend/dist/govuk` of the workspace; panics (failing the test)
 /// when it is missing.
 pub fn dist() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../node_modules/govuk-frontend/dist/govuk");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/govuk-frontend/dist/govuk");
     assert!(
         dir.join("template.njk").is_file(),
         "GOV.UK Frontend not found at {}: run `npm ci` first",
