@@ -117,6 +117,11 @@ impl Application {
         Ok(Self { listener, router, db })
     }
 
+    /// The application's database (for commands and tests that prepare data).
+    pub fn db(&self) -> Db {
+        self.db.clone()
+    }
+
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

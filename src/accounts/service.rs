@@ -390,7 +390,7 @@ pub struct OpenInvitation {
 }
 
 pub enum InvitationState {
-    Open(OpenInvitation),
+    Open(Box<OpenInvitation>),
     Expired,
     Used,
     Unknown,
@@ -410,7 +410,7 @@ pub async fn find_invitation(db: &Db, token: &str) -> Result<InvitationState, Se
         councils::store::by_id(db, invitation.council_id).await?.map(|c| c.name).unwrap_or_default();
     let existing_user =
         store::user_by_email(db, &invitation.email).await?.is_some_and(|u| u.password_hash.is_some());
-    Ok(InvitationState::Open(OpenInvitation { invitation, council_name, existing_user }))
+    Ok(InvitationState::Open(Box::new(OpenInvitation { invitation, council_name, existing_user })))
 }
 
 /// Accepts an invitation: a new person names themselves and sets a password; a person who

@@ -131,7 +131,7 @@ async fn concurrent_appends_keep_one_contiguous_intact_chain() {
                 let mut checks = 0;
                 loop {
                     match audit::verify(&db).await.expect("verify runs") {
-                        VerifyOutcome::Intact { entries } if entries == 50 => break,
+                        VerifyOutcome::Intact { entries: 50 } => break,
                         VerifyOutcome::Intact { .. } => checks += 1,
                         broken => panic!("a false break while appending: {broken:?}"),
                     }

@@ -1,5 +1,6 @@
 //! One integration test binary: a module per capability.
 
+mod accounts;
 mod audit;
 mod framework_file;
 mod helpers;
