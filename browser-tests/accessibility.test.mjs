@@ -13,6 +13,8 @@ const START_PATHS = ["/", NOT_FOUND_PATH];
 
 // One page in one mode: loading, the checks and axe take a few seconds.
 const PAGE_TIMEOUT_MS = 120_000;
+// Pages checked at the same time (each in its own browser context).
+const CONCURRENCY = Math.max(1, Number(process.env.BROWSER_TEST_CONCURRENCY) || 3);
 
 // Pages the crawl must reach from START_PATHS on a fresh data directory, so
 // that a broken crawl (or a page that lost its links) cannot pass silently.
@@ -23,6 +25,7 @@ const EXPECTED_PATHS = [
   "/",
   NOT_FOUND_PATH,
   "/accessibility",
+  "/sign-in",
   "/frameworks",
   FRAMEWORK,
   `${FRAMEWORK}/information-return`,
@@ -30,48 +33,208 @@ const EXPECTED_PATHS = [
   ...Array.from({ length: 9 }, (_, i) => `${FRAMEWORK}/quality-statements/QS${i + 1}`),
 ];
 
-test("accessibility of every page", async (t) => {
-  const app = await startApp();
+// Pages the signed-in crawl (the platform administrator, from "/" and the
+// council page) must reach, besides the public ones above. COUNCIL stands for
+// the council page of the council the test sets up.
+const COUNCIL = "{council}";
+const EXPECTED_SIGNED_IN_PATHS = [
+  "/",
+  "/account",
+  "/account/password",
+  "/account/tokens",
+  "/admin/councils",
+  "/admin/audit",
+  COUNCIL,
+  `${COUNCIL}/invite`,
+  `${COUNCIL}/audit`,
+  "/accessibility",
+  "/frameworks",
+  FRAMEWORK,
+];
+
+// The person the administrator invites, as assessment lead.
+const INVITEE = "lead@example.gov.uk";
+
+const expectedStatus = (path) => (path === NOT_FOUND_PATH ? 404 : 200);
+
+test("accessibility of every page", { concurrency: CONCURRENCY }, async (t) => {
+  const app = await startApp({ admin: true });
   t.after(() => app.stop());
   const browser = await launchBrowser();
   t.after(() => browser.close());
 
-  const { pages, truncated, skipped } = await crawl(app.baseUrl, START_PATHS);
-  t.diagnostic(`crawled ${pages.length} page(s): ${pages.map((p) => p.path).join(", ")}`);
-  for (const s of skipped) t.diagnostic(`not checked: ${s.path}: ${s.reason}`);
+  // Anonymous: the public pages.
+  const anonymous = await crawl(app.baseUrl, START_PATHS);
+  report(t, "anonymous", anonymous);
 
-  await t.test("the crawl reaches every expected page", () => {
-    assert.equal(truncated, false, `the crawl stopped at its limit of ${pages.length} pages: links generate endless URLs?`);
-    const found = new Set(pages.map((p) => p.path));
-    const missing = EXPECTED_PATHS.filter((p) => !found.has(p));
-    if (missing.length > 0) {
-      assert.fail(`not reached by the crawl: ${missing.join(", ")}; found: ${[...found].join(", ")}`);
-    }
-  });
+  // Signed in as the platform administrator, in the browser, with a council
+  // set up and a person invited through the pages themselves.
+  const signedInContext = await browser.newContext();
+  t.after(() => signedInContext.close());
+  let setup = null;
+  let setupError = null;
+  try {
+    setup = await setUpCouncil(signedInContext, app);
+    t.diagnostic(`set up ${setup.councilName} at ${setup.councilPath}; invitation ${setup.invitationPath}`);
+  } catch (err) {
+    setupError = err;
+  }
 
-  await t.test("every linked page answers, and unknown paths answer 404", () => {
-    const wrong = pages
-      .filter((p) => p.status !== (p.path === NOT_FOUND_PATH ? 404 : 200))
-      .map((p) => `${p.path} answered ${p.status}${p.from ? ` (linked from ${new URL(p.from).pathname})` : ""}`);
-    if (wrong.length > 0) assert.fail(wrong.join("\n"));
-  });
+  const runs = [
+    { label: "", result: anonymous, pages: anonymous.pages, expected: EXPECTED_PATHS, storageState: undefined },
+  ];
+  if (setup) {
+    // The crawler shares the signed-in context's cookies (through its
+    // request API). It only follows links: the sign-out form is never
+    // submitted.
+    const signedIn = await crawl(app.baseUrl, ["/", setup.councilPath], { request: signedInContext.request });
+    report(t, "signed in", signedIn);
+    // The invitation link, opened by someone not signed in (a fresh
+    // context, as the person invited would).
+    const invitation = await crawl(app.baseUrl, [setup.invitationPath]);
+    const council = (p) => p.replace(COUNCIL, setup.councilPath);
+    runs.push(
+      {
+        label: "[signed in] ",
+        result: signedIn,
+        pages: signedIn.pages,
+        expected: EXPECTED_SIGNED_IN_PATHS.map(council),
+        storageState: await signedInContext.storageState(),
+      },
+      {
+        label: "[invitation] ",
+        result: invitation,
+        pages: invitation.pages.filter((p) => p.path === setup.invitationPath),
+        expected: [setup.invitationPath],
+        storageState: undefined,
+      },
+    );
+  }
 
-  for (const p of pages) {
-    for (const javaScriptEnabled of [true, false]) {
-      const mode = javaScriptEnabled ? "JavaScript on" : "JavaScript off";
-      await t.test(`${p.path} (${mode})`, { timeout: PAGE_TIMEOUT_MS }, async () => {
-        const context = await browser.newContext({ javaScriptEnabled });
-        try {
-          await checkPage(context, p, javaScriptEnabled);
-        } finally {
-          await context.close();
+  const subtests = [
+    t.test("sign in, set up a council and invite someone through the pages", () => {
+      if (setupError) throw setupError;
+    }),
+  ];
+  for (const run of runs) {
+    subtests.push(
+      t.test(`${run.label}the crawl reaches every expected page`, () => {
+        assert.equal(
+          run.result.truncated,
+          false,
+          `the crawl stopped at its limit of ${run.result.pages.length} pages: links generate endless URLs?`,
+        );
+        const found = new Set(run.result.pages.map((p) => p.path));
+        const missing = run.expected.filter((p) => !found.has(p));
+        if (missing.length > 0) {
+          assert.fail(`not reached by the crawl: ${missing.join(", ")}; found: ${[...found].join(", ")}`);
         }
-      });
+      }),
+    );
+    subtests.push(
+      t.test(`${run.label}every linked page answers, and unknown paths answer 404`, () => {
+        const wrong = run.pages
+          .filter((p) => p.status !== expectedStatus(p.path))
+          .map(
+            (p) =>
+              `${p.path} answered ${p.status}` +
+              `${p.requested !== p.path ? ` (asked for ${p.requested})` : ""}` +
+              `${p.from ? ` (linked from ${new URL(p.from).pathname})` : ""}`,
+          );
+        if (wrong.length > 0) assert.fail(wrong.join("\n"));
+      }),
+    );
+  }
+
+  for (const run of runs) {
+    for (const p of run.pages) {
+      for (const javaScriptEnabled of [true, false]) {
+        const mode = javaScriptEnabled ? "JavaScript on" : "JavaScript off";
+        subtests.push(
+          t.test(`${run.label}${p.path} (${mode})`, { timeout: PAGE_TIMEOUT_MS }, async () => {
+            const context = await browser.newContext({ javaScriptEnabled, storageState: run.storageState });
+            try {
+              await checkPage(context, p, javaScriptEnabled, run.label);
+            } finally {
+              await context.close();
+            }
+          }),
+        );
+      }
     }
   }
+  await Promise.all(subtests);
 });
 
-async function checkPage(context, p, javaScriptEnabled) {
+function report(t, label, { pages, skipped }) {
+  t.diagnostic(`${label}: crawled ${pages.length} page(s): ${pages.map((p) => p.path).join(", ")}`);
+  for (const s of skipped) t.diagnostic(`${label}: not checked: ${s.path}: ${s.reason}`);
+}
+
+/**
+ * In `context`: sign in as the platform administrator, set up a council from
+ * /admin/councils and invite INVITEE to it as assessment lead. Returns the
+ * council page's path and the invitation link's path.
+ */
+async function setUpCouncil(context, app) {
+  const page = await context.newPage();
+  const step = async (what, fn) => {
+    try {
+      return await fn();
+    } catch (err) {
+      err.message = `setting up the signed-in pages: ${what} (at ${page.url()}): ${err.message}`;
+      throw err;
+    }
+  };
+  try {
+    await step("signing in", async () => {
+      await page.goto(`${app.baseUrl}/sign-in`);
+      await page.getByLabel("Email address").fill(app.admin.email);
+      await page.getByLabel("Password", { exact: true }).fill(app.admin.password);
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole("button", { name: "Sign in", exact: true }).click(),
+      ]);
+      assert.notEqual(new URL(page.url()).pathname, "/sign-in", "still on the sign-in page after signing in");
+    });
+    const councilName = await step("setting up a council at /admin/councils", async () => {
+      await page.goto(`${app.baseUrl}/admin/councils`);
+      const select = page.getByLabel("Council", { exact: true });
+      const options = await select.locator("option").evaluateAll((os) =>
+        os.map((o) => ({ value: o.value, text: o.textContent.trim() })),
+      );
+      const choice = options.find((o) => o.value !== "" && o.text !== "");
+      assert.ok(choice, `no council to choose: the options are ${JSON.stringify(options.slice(0, 5))}…`);
+      await select.selectOption(choice.value);
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole("button", { name: "Set up council", exact: true }).click(),
+      ]);
+      assert.match(new URL(page.url()).pathname, /^\/councils\/[^/]+$/, "not taken to the council page");
+      return choice.text;
+    });
+    const councilPath = new URL(page.url()).pathname;
+    const invitationPath = await step("inviting an assessment lead", async () => {
+      await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Invite someone" }).click()]);
+      await page.getByLabel("Their email address").fill(INVITEE);
+      await page.getByRole("radio", { name: "Assessment lead" }).check();
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole("button", { name: "Create invitation", exact: true }).click(),
+      ]);
+      const link = (await page.locator("#invitation-link").textContent()).trim();
+      const url = new URL(link, app.baseUrl);
+      assert.equal(url.origin, new URL(app.baseUrl).origin, `the invitation link ${link} is not on this site`);
+      assert.match(url.pathname, /^\/invitations\/[^/]+$/, `unexpected invitation link ${link}`);
+      return url.pathname;
+    });
+    return { councilName, councilPath, invitationPath };
+  } finally {
+    await page.close();
+  }
+}
+
+async function checkPage(context, p, javaScriptEnabled, label = "") {
   const page = await context.newPage();
   const consoleErrors = new Set();
   page.on("console", (msg) => {
@@ -113,9 +276,9 @@ async function checkPage(context, p, javaScriptEnabled) {
   if (basics.lang !== "en") problems.push(`<html lang> is ${JSON.stringify(basics.lang)}, not "en"`);
 
   try {
-    const label = `${p.path} (JavaScript ${javaScriptEnabled ? "on" : "off"})`;
-    if (javaScriptEnabled) await checkAxe(page, label);
-    else await checkAxeWithoutJavaScript(page, label);
+    const where = `${label}${p.path} (JavaScript ${javaScriptEnabled ? "on" : "off"})`;
+    if (javaScriptEnabled) await checkAxe(page, where);
+    else await checkAxeWithoutJavaScript(page, where);
   } catch (err) {
     problems.push(err.message);
   }
@@ -152,6 +315,6 @@ async function checkPage(context, p, javaScriptEnabled) {
   }
 
   if (problems.length > 0) {
-    assert.fail(`${p.path} (JavaScript ${javaScriptEnabled ? "on" : "off"}):\n${problems.join("\n")}`);
+    assert.fail(`${label}${p.path} (JavaScript ${javaScriptEnabled ? "on" : "off"}):\n${problems.join("\n")}`);
   }
 }

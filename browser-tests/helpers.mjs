@@ -26,14 +26,24 @@ const LOG_LIMIT = 64 * 1024;
 // Strip ANSI colour codes (tracing may colour its output).
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
-/**
- * Start `selfassess serve` on a free loopback port with a fresh data
- * directory. Resolves once the server has printed
- * "listening on http://127.0.0.1:PORT" on stdout.
- *
- * @returns {Promise<{ baseUrl: string, dataDir: string, logs: () => string, stop: () => Promise<void> }>}
- */
-export async function startApp() {
+/** The platform administrator `startApp({ admin: true })` creates. */
+export const TEST_ADMIN = Object.freeze({
+  email: "admin@example.gov.uk",
+  name: "Ada Administrator",
+  password: "kettle orbit plum lantern",
+});
+
+// The server and the CLI always get a fresh SQLite database in a fresh data
+// directory: a database URL from the environment must not leak in.
+function serverEnv() {
+  const env = { ...process.env, NO_COLOR: "1" };
+  delete env.SELFASSESS_DATABASE_URL;
+  delete env.SELFASSESS_DATA_DIR;
+  delete env.SELFASSESS_ADDR;
+  return env;
+}
+
+function serverBinary() {
   const bin = path.resolve(repoRoot, process.env.SELFASSESS_BIN || "target/debug/selfassess");
   if (!fs.existsSync(bin)) {
     throw new Error(
@@ -41,11 +51,74 @@ export async function startApp() {
         `or point SELFASSESS_BIN at it`,
     );
   }
+  return bin;
+}
+
+/**
+ * `selfassess admin create --email E --name N --password-stdin --data-dir DIR`,
+ * the password written to its standard input. Rejects with the command's
+ * output when it fails.
+ */
+async function createPlatformAdmin(bin, dataDir, { email, name, password }) {
+  const args = ["admin", "create", "--email", email, "--name", name, "--password-stdin", "--data-dir", dataDir];
+  const child = spawn(bin, args, { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"], env: serverEnv() });
+  let output = "";
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", (c) => (output = (output + c).slice(-LOG_LIMIT)));
+  child.stderr.on("data", (c) => (output = (output + c).slice(-LOG_LIMIT)));
+  child.stdin.on("error", () => {}); // reported through the exit status
+  child.stdin.end(`${password}\n`);
+  const { code, signal } = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`\`selfassess admin create\` did not finish within ${START_TIMEOUT_MS / 1000} s\n${output}`));
+    }, START_TIMEOUT_MS);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new Error(`could not run ${bin} admin create: ${err.message}`));
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+  if (code !== 0) {
+    throw new Error(
+      `\`selfassess admin create --email ${email}\` failed (code ${code}, signal ${signal}):\n` +
+        stripAnsi(output),
+    );
+  }
+}
+
+/**
+ * Start `selfassess serve` on a free loopback port with a fresh data
+ * directory. Resolves once the server has printed
+ * "listening on http://127.0.0.1:PORT" on stdout.
+ *
+ * Options:
+ *   admin  `true` (for TEST_ADMIN) or `{ email, name, password }`: create a
+ *          platform administrator with the binary's `admin create`, on the
+ *          same data directory, before the server starts.
+ *
+ * @returns {Promise<{ baseUrl: string, dataDir: string, admin: { email: string, name: string, password: string } | null, logs: () => string, stop: () => Promise<void> }>}
+ */
+export async function startApp({ admin = null } = {}) {
+  const bin = serverBinary();
+  const adminAccount = admin === true ? { ...TEST_ADMIN } : admin ? { ...admin } : null;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "selfassess-browser-"));
+  if (adminAccount) {
+    try {
+      await createPlatformAdmin(bin, dataDir, adminAccount);
+    } catch (err) {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
   const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    env: serverEnv(),
   });
 
   // Keep the tail of both streams for diagnostics, and always drain them so
@@ -142,7 +215,7 @@ export async function startApp() {
     await stop();
     throw err;
   }
-  return { baseUrl, dataDir, logs, stop };
+  return { baseUrl, dataDir, admin: adminAccount, logs, stop };
 }
 
 /** Launch Debian's Chromium, headless. */
@@ -278,18 +351,27 @@ export function anchors(html) {
  * Collect the same-origin HTML pages reachable by <a href> from startPaths.
  * Skips /api/ and /assets/, links with `download`, sign-out links and
  * non-HTML responses. Redirects are followed (and must stay same-origin).
- * Cookies set by the server are kept and sent back, like a browser would.
+ * The crawler only ever sends GET: forms (sign out, withdraw, revoke) are
+ * never submitted.
  *
- * @returns {Promise<{ pages: Array<{ path: string, url: string, status: number, from: string|null }>, truncated: boolean, skipped: Array<{ path: string, reason: string }> }>}
+ * Options:
+ *   limit    stop (and report `truncated`) after this many pages
+ *   request  a Playwright APIRequestContext (`browserContext.request`): the
+ *            crawl then shares that browser context's cookies, so it sees
+ *            the site as the person signed in there does. Without it, a
+ *            cookie jar of its own keeps the cookies the server sets, like
+ *            a browser would.
+ *
+ * @returns {Promise<{ pages: Array<{ path: string, url: string, status: number, from: string|null, requested: string }>, truncated: boolean, skipped: Array<{ path: string, reason: string }> }>}
  */
-export async function crawl(baseUrl, startPaths, { limit = 500 } = {}) {
+export async function crawl(baseUrl, startPaths, { limit = 500, request = null } = {}) {
   const origin = new URL(baseUrl).origin;
-  const cookies = new Map();
   const seen = new Set();
   const queue = [];
   const pages = [];
   const skipped = [];
   let truncated = false;
+  const get = request ? playwrightGetter(request) : fetchGetter();
 
   const enqueue = (href, from) => {
     let url;
@@ -318,28 +400,12 @@ export async function crawl(baseUrl, startPaths, { limit = 500 } = {}) {
     const { url, from } = queue.shift();
     let res;
     let current = url;
-    // Follow redirects by hand so that cookies set on the way are kept and the
-    // target can be checked.
+    // Follow redirects by hand so that the target can be checked.
     for (let hops = 0; ; hops++) {
-      res = await fetch(current, {
-        redirect: "manual",
-        headers: {
-          accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
-          ...(cookies.size > 0
-            ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") }
-            : {}),
-        },
-      });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(";");
-        const eq = pair.indexOf("=");
-        if (eq > 0) cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-      }
-      const location = res.headers.get("location");
-      if (res.status >= 300 && res.status < 400 && location) {
-        await res.arrayBuffer();
+      res = await get(current);
+      if (res.status >= 300 && res.status < 400 && res.location) {
         if (hops >= 10) throw new Error(`too many redirects from ${url.pathname}`);
-        current = new URL(location, current);
+        current = new URL(res.location, current);
         if (current.origin !== origin) {
           skipped.push({ path: url.pathname + url.search, reason: `redirects off-site to ${current}` });
           res = null;
@@ -350,14 +416,12 @@ export async function crawl(baseUrl, startPaths, { limit = 500 } = {}) {
       break;
     }
     if (!res) continue;
-    const type = res.headers.get("content-type") || "";
     const path_ = url.pathname + url.search;
-    if (!/^text\/html\b/i.test(type)) {
-      await res.arrayBuffer();
-      skipped.push({ path: path_, reason: `not HTML (${type || "no content-type"}, status ${res.status})` });
+    if (!/^text\/html\b/i.test(res.type)) {
+      skipped.push({ path: path_, reason: `not HTML (${res.type || "no content-type"}, status ${res.status})` });
       continue;
     }
-    const html = await res.text();
+    const html = res.body;
     const finalUrl = new URL(current);
     finalUrl.hash = "";
     // Record a redirect target once, under its own path.
@@ -374,4 +438,46 @@ export async function crawl(baseUrl, startPaths, { limit = 500 } = {}) {
     }
   }
   return { pages, truncated, skipped };
+}
+
+const ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+
+// One GET without following redirects: { status, location, type, body }
+// (body only for HTML).
+
+function fetchGetter() {
+  const cookies = new Map();
+  return async (url) => {
+    const res = await fetch(url, {
+      redirect: "manual",
+      headers: {
+        accept: ACCEPT_HTML,
+        ...(cookies.size > 0 ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") } : {}),
+      },
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const eq = pair.indexOf("=");
+      if (eq > 0) cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    const type = res.headers.get("content-type") || "";
+    const body = /^text\/html\b/i.test(type) ? await res.text() : (await res.arrayBuffer(), "");
+    return { status: res.status, location: res.headers.get("location"), type, body };
+  };
+}
+
+function playwrightGetter(request) {
+  return async (url) => {
+    // The APIRequestContext stores the cookies the server sets in its
+    // browser context, and sends that context's cookies.
+    const res = await request.get(url.href, { maxRedirects: 0, headers: { accept: ACCEPT_HTML } });
+    try {
+      const headers = res.headers();
+      const type = headers["content-type"] || "";
+      const body = /^text\/html\b/i.test(type) ? await res.text() : "";
+      return { status: res.status(), location: headers.location ?? null, type, body };
+    } finally {
+      await res.dispose();
+    }
+  };
 }

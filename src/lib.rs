@@ -6,6 +6,7 @@ pub mod audit;
 pub mod config;
 pub mod councils;
 pub mod db;
+pub mod engagement;
 pub mod framework;
 pub mod startup;
 pub mod web;

@@ -68,7 +68,8 @@ pub enum StartupError {
     ),
     tags(
         (name = "frameworks", description = "The CQC framework and the LGA / ADASS toolkit, as data"),
-        (name = "accounts", description = "Who a personal API token acts for")
+        (name = "accounts", description = "Who a personal API token acts for"),
+        (name = "engagement", description = "Stage 1: assessments, survey rounds and responses")
     ),
     modifiers(&BearerAuth)
 )]
@@ -147,6 +148,7 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::framework::api::router())
         .merge(crate::accounts::api::router())
+        .merge(crate::engagement::api::router())
         .split_for_parts();
     let mut table: Vec<(Method, String)> = Vec::new();
     for (path, item) in &openapi.paths.paths {

@@ -359,14 +359,23 @@ async fn accept_invitation(
     )
     .await
     {
-        Ok(_) => {
-            let target = if current.0.0.is_some() { "/account?joined=1" } else { "/sign-in?joined=1" };
+        Ok(accepted) => {
+            // A new account signs in next; an existing one (signed in to accept) sees its roles.
+            let target = if accepted.existing_user { "/account?joined=1" } else { "/sign-in?joined=1" };
             Ok(Redirect::to(target).into_response())
         }
         Err(ServiceError::Invalid(errors)) => {
             render_invitation(&state, &page, &token, &errors, context! { name => form.name.trim() }).await
         }
-        Err(ServiceError::Denied(_)) => render_invitation(&state, &page, &token, &[], context! {}).await,
+        Err(ServiceError::Denied(_)) => {
+            // Someone other than the invitee: the page again, saying who must sign in, and 403.
+            let mut response =
+                render_invitation(&state, &page, &token, &[], context! { refused => true }).await?;
+            if response.status() == StatusCode::OK {
+                *response.status_mut() = StatusCode::FORBIDDEN;
+            }
+            Ok(response)
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -422,11 +422,11 @@ pub async fn accept_invitation(
     name: &str,
     password: &str,
     confirm: &str,
-) -> Result<Uuid, ServiceError> {
+) -> Result<Accepted, ServiceError> {
     let InvitationState::Open(open) = find_invitation(db, token).await? else {
         return Err(ServiceError::Denied(Denied::NotFound));
     };
-    let invitation = open.invitation;
+    let invitation = open.invitation.clone();
     let now = OffsetDateTime::now_utc();
     let role = Role::parse(&invitation.role).ok_or(ServiceError::Denied(Denied::NotFound))?;
     let statements: Vec<String> =
@@ -503,7 +503,13 @@ pub async fn accept_invitation(
     )
     .await?;
     tx.commit().await?;
-    Ok(user_id)
+    Ok(Accepted { user_id, existing_user: open.existing_user })
+}
+
+pub struct Accepted {
+    pub user_id: Uuid,
+    /// The invitee already had an account (and was signed in to accept).
+    pub existing_user: bool,
 }
 
 pub struct CreatedToken {

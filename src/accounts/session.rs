@@ -256,6 +256,8 @@ impl FromRequestParts<AppState> for SignedIn {
             None if parts.uri.path().starts_with("/api/") => {
                 Err(api_unauthorised("Send a personal API token as `Authorization: Bearer …`."))
             }
+            // Only a page can be returned to: after signing in, a POST address would answer 405.
+            None if parts.method != Method::GET => Err(Redirect::to("/sign-in").into_response()),
             None => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let target = format!(

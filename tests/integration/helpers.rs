@@ -44,6 +44,13 @@ async fn fresh_postgres_database() -> String {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    // Errors the app logs show up under the failing test (set RUST_LOG for more).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()),
+        )
+        .with_test_writer()
+        .try_init();
     let data_dir = tempfile::tempdir().expect("temporary data directory");
     let database = match backend {
         Backend::Sqlite => DatabaseUrl::default_in(data_dir.path()),

@@ -2,6 +2,8 @@
 
 mod accounts;
 mod audit;
+mod authorisation;
+mod engagement;
 mod framework_file;
 mod helpers;
 mod pages;

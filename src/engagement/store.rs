@@ -1,0 +1,320 @@
+//! SQL for assessments, respondent groups, rounds and responses.
+
+use sqlx::FromRow;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::domain::Answer;
+use crate::db::{Db, DbError, Tx};
+use crate::{on_db, on_tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AssessmentRow {
+    pub id: Uuid,
+    pub council_id: Uuid,
+    pub title: String,
+    pub period_start: Date,
+    pub period_end: Date,
+    pub framework_key: String,
+    pub status: String,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct GroupRow {
+    pub id: Uuid,
+    pub assessment_id: Uuid,
+    pub name: String,
+    pub evidence_category: String,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RoundRow {
+    pub id: Uuid,
+    pub assessment_id: Uuid,
+    pub title: String,
+    pub token: String,
+    pub opens_at: OffsetDateTime,
+    pub closes_at: OffsetDateTime,
+    pub introduction: String,
+    pub privacy_notice: String,
+    pub closed_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewResponse {
+    pub id: Uuid,
+    pub assessment_id: Uuid,
+    pub round_id: Option<Uuid>,
+    pub group_id: Uuid,
+    pub mode: &'static str,
+    pub user_id: Option<Uuid>,
+    pub reference: String,
+    pub idempotency_key: String,
+    pub workshop_date: Option<Date>,
+    pub facilitator: Option<String>,
+    pub participants: Option<i64>,
+    pub submitted_at: OffsetDateTime,
+}
+
+/// The stored response for an idempotency key: the first submission's id and reference.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub id: Uuid,
+    pub reference: String,
+}
+
+const ASSESSMENT_COLUMNS: &str =
+    "id, council_id, title, period_start, period_end, framework_key, status, created_at";
+
+pub async fn insert_assessment(
+    tx: &mut Tx,
+    a: &AssessmentRow,
+    created_by: Option<Uuid>,
+) -> Result<(), DbError> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO assessments (id, council_id, title, period_start, period_end, framework_key, status, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(a.id)
+        .bind(a.council_id)
+        .bind(&a.title)
+        .bind(a.period_start)
+        .bind(a.period_end)
+        .bind(&a.framework_key)
+        .bind(&a.status)
+        .bind(created_by)
+        .bind(a.created_at)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
+}
+
+pub async fn insert_group(tx: &mut Tx, g: &GroupRow, now: OffsetDateTime) -> Result<(), DbError> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO respondent_groups (id, assessment_id, name, evidence_category, position, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(g.id)
+        .bind(g.assessment_id)
+        .bind(&g.name)
+        .bind(&g.evidence_category)
+        .bind(g.position)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Assessments of these councils, newest first (all councils when `councils` is `None`).
+pub async fn assessments(db: &Db, councils: Option<&[Uuid]>) -> Result<Vec<AssessmentRow>, DbError> {
+    let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments ORDER BY created_at DESC");
+    let all: Vec<AssessmentRow> =
+        on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+    Ok(match councils {
+        None => all,
+        Some(ids) => all.into_iter().filter(|a| ids.contains(&a.council_id)).collect(),
+    })
+}
+
+pub async fn assessment(db: &Db, id: Uuid) -> Result<Option<AssessmentRow>, DbError> {
+    let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE id = $1");
+    Ok(on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?))
+}
+
+pub async fn groups(db: &Db, assessment_id: Uuid) -> Result<Vec<GroupRow>, DbError> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "SELECT id, assessment_id, name, evidence_category, position FROM respondent_groups WHERE assessment_id = $1 ORDER BY position",
+    )
+    .bind(assessment_id)
+    .fetch_all(pool)
+    .await?))
+}
+
+pub async fn insert_round(
+    tx: &mut Tx,
+    r: &RoundRow,
+    statements: &[String],
+    groups: &[Uuid],
+) -> Result<(), DbError> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO rounds (id, assessment_id, title, token, opens_at, closes_at, introduction, privacy_notice, closed_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(r.id)
+        .bind(r.assessment_id)
+        .bind(&r.title)
+        .bind(&r.token)
+        .bind(r.opens_at)
+        .bind(r.closes_at)
+        .bind(&r.introduction)
+        .bind(&r.privacy_notice)
+        .bind(r.closed_at)
+        .bind(r.created_at)
+        .execute(&mut *conn)
+        .await?;
+        for statement in statements {
+            sqlx::query("INSERT INTO round_statements (round_id, quality_statement) VALUES ($1, $2)")
+                .bind(r.id)
+                .bind(statement)
+                .execute(&mut *conn)
+                .await?;
+        }
+        for group in groups {
+            sqlx::query("INSERT INTO round_groups (round_id, group_id) VALUES ($1, $2)")
+                .bind(r.id)
+                .bind(group)
+                .execute(&mut *conn)
+                .await?;
+        }
+    });
+    Ok(())
+}
+
+const ROUND_COLUMNS: &str = "id, assessment_id, title, token, opens_at, closes_at, introduction, privacy_notice, closed_at, created_at";
+
+pub async fn rounds(db: &Db, assessment_id: Uuid) -> Result<Vec<RoundRow>, DbError> {
+    let sql = format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE assessment_id = $1 ORDER BY created_at");
+    Ok(
+        on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(assessment_id).fetch_all(pool).await?),
+    )
+}
+
+pub async fn round(db: &Db, id: Uuid) -> Result<Option<RoundRow>, DbError> {
+    let sql = format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1");
+    Ok(on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?))
+}
+
+pub async fn round_by_token(db: &Db, token: &str) -> Result<Option<RoundRow>, DbError> {
+    let sql = format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE token = $1");
+    Ok(on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token).fetch_optional(pool).await?))
+}
+
+pub async fn round_statements(db: &Db, round_id: Uuid) -> Result<Vec<String>, DbError> {
+    Ok(on_db!(db, pool => sqlx::query_scalar(
+        "SELECT quality_statement FROM round_statements WHERE round_id = $1",
+    )
+    .bind(round_id)
+    .fetch_all(pool)
+    .await?))
+}
+
+pub async fn round_groups(db: &Db, round_id: Uuid) -> Result<Vec<Uuid>, DbError> {
+    Ok(on_db!(db, pool => sqlx::query_scalar(
+        "SELECT rg.group_id FROM round_groups rg JOIN respondent_groups g ON g.id = rg.group_id \
+         WHERE rg.round_id = $1 ORDER BY g.position",
+    )
+    .bind(round_id)
+    .fetch_all(pool)
+    .await?))
+}
+
+pub async fn set_round_closed(
+    tx: &mut Tx,
+    id: Uuid,
+    closed_at: Option<OffsetDateTime>,
+    closes_at: Option<OffsetDateTime>,
+) -> Result<(), DbError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE rounds SET closed_at = $1, closes_at = COALESCE($2, closes_at) WHERE id = $3")
+            .bind(closed_at)
+            .bind(closes_at)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
+}
+
+pub async fn set_round_token(tx: &mut Tx, id: Uuid, token: &str) -> Result<(), DbError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE rounds SET token = $1 WHERE id = $2").bind(token).bind(id).execute(conn).await?;
+    });
+    Ok(())
+}
+
+pub async fn response_by_key(
+    db: &Db,
+    assessment_id: Uuid,
+    key: &str,
+) -> Result<Option<StoredResponse>, DbError> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "SELECT id, reference FROM responses WHERE assessment_id = $1 AND idempotency_key = $2",
+    )
+    .bind(assessment_id)
+    .bind(key)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// Stores a response and its answers, unless one with the same idempotency key exists: then
+/// returns that one (`false`: not new) and stores nothing.
+pub async fn insert_response(
+    tx: &mut Tx,
+    r: &NewResponse,
+    answers: &[Answer],
+) -> Result<(StoredResponse, bool), DbError> {
+    let outcome = on_tx!(tx, conn => {
+        let inserted = sqlx::query(
+            "INSERT INTO responses (id, assessment_id, round_id, group_id, mode, user_id, reference, idempotency_key, \
+             workshop_date, facilitator, participants, submitted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (assessment_id, idempotency_key) DO NOTHING",
+        )
+        .bind(r.id)
+        .bind(r.assessment_id)
+        .bind(r.round_id)
+        .bind(r.group_id)
+        .bind(r.mode)
+        .bind(r.user_id)
+        .bind(&r.reference)
+        .bind(&r.idempotency_key)
+        .bind(r.workshop_date)
+        .bind(&r.facilitator)
+        .bind(r.participants)
+        .bind(r.submitted_at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            let existing: StoredResponse = sqlx::query_as(
+                "SELECT id, reference FROM responses WHERE assessment_id = $1 AND idempotency_key = $2",
+            )
+            .bind(r.assessment_id)
+            .bind(&r.idempotency_key)
+            .fetch_one(&mut *conn)
+            .await?;
+            (existing, false)
+        } else {
+            for a in answers {
+                sqlx::query(
+                    "INSERT INTO answers (response_id, item, rating, evidence, evidence_needed) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(r.id)
+                .bind(a.item.to_string())
+                .bind(i64::from(a.rating.value()))
+                .bind(&a.evidence)
+                .bind(&a.evidence_needed)
+                .execute(&mut *conn)
+                .await?;
+            }
+            (StoredResponse { id: r.id, reference: r.reference.clone() }, true)
+        }
+    });
+    Ok(outcome)
+}
+
+pub async fn count_responses(db: &Db, assessment_id: Uuid) -> Result<(i64, i64), DbError> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM responses WHERE assessment_id = $1), \
+         (SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.assessment_id = $1)",
+    )
+    .bind(assessment_id)
+    .fetch_one(pool)
+    .await?))
+}

@@ -1,0 +1,300 @@
+//! Stage 1 over the API: assessments and rounds by script, responses from integrations.
+
+use crate::helpers::{TestApp, backends, spawn_app};
+use serde_json::{Value, json};
+
+struct Setup {
+    lead_token: String,
+    assessment: String,
+    round_token: String,
+    groups: Vec<String>,
+}
+
+async fn api(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let url = format!("{}{}", app.address, path);
+    let mut request = match method {
+        "POST" => app.client.post(url),
+        _ => app.client.get(url),
+    };
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn in_days(days: i64) -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::days(days))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format")
+}
+
+async fn setup(app: &TestApp) -> (crate::helpers::World, Setup) {
+    let world = app.world().await;
+    let lead_token = selfassess::accounts::service::cli_token(&app.db, &world.lead, "script", 1)
+        .await
+        .expect("token")
+        .token;
+    let body = json!({"title": "2026/27", "period_start": "2026-04-01", "period_end": "2027-03-31", "framework": "cqc-la-2023"});
+    let (status, assessment) = api(app, "POST", "/api/v1/assessments", Some(&lead_token), Some(body)).await;
+    assert_eq!(status, 201, "{assessment}");
+    let groups: Vec<String> = assessment["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(groups.len(), 5);
+    assert_eq!(assessment["council"]["ons_code"], "E06000001");
+    let id = assessment["id"].as_str().expect("id").to_owned();
+    let body = json!({"title": "Everyone, spring", "quality_statements": ["QS1", "QS2"], "groups": groups,
+        "opens_at": in_days(-1), "closes_at": in_days(14)});
+    let (status, round) =
+        api(app, "POST", &format!("/api/v1/assessments/{id}/rounds"), Some(&lead_token), Some(body)).await;
+    assert_eq!(status, 201, "{round}");
+    assert_eq!(round["state"], "open");
+    let round_token = round["token"].as_str().expect("token").to_owned();
+    assert!(round_token.len() >= 22, "at least 128 bits");
+    (world, Setup { lead_token, assessment: id, round_token, groups })
+}
+
+fn answers(n: usize) -> Value {
+    let items: Vec<Value> = (1..=n)
+        .map(|i| json!({"item": format!("QS1.{i}"), "rating": (i % 5) as i64, "evidence": "Audit results", "evidence_needed": ""}))
+        .collect();
+    Value::Array(items)
+}
+
+async fn submit(app: &TestApp, round: &str, key: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = app.client.post(format!("{}/api/v1/rounds/{round}/responses", app.address)).json(&body);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn counts(app: &TestApp, assessment: &str) -> (i64, i64) {
+    let id = uuid::Uuid::parse_str(assessment).expect("uuid");
+    selfassess::engagement::store::count_responses(&app.db, id).await.expect("counts")
+}
+
+#[tokio::test]
+async fn responses_are_stored_once_per_key() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (_, s) = setup(&app).await;
+        let body = json!({"group": s.groups[0], "answers": answers(12)});
+        let (status, first) = submit(&app, &s.round_token, Some("key-1"), body.clone()).await;
+        assert_eq!(status, 201, "{first}");
+        let (status, again) = submit(&app, &s.round_token, Some("key-1"), body).await;
+        assert_eq!(status, 200);
+        assert_eq!(first["id"], again["id"]);
+        assert_eq!(first["reference"], again["reference"]);
+        assert_eq!(counts(&app, &s.assessment).await, (1, 12));
+        let (status, rounds) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/assessments/{}/rounds", s.assessment),
+            Some(&s.lead_token),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(rounds[0]["quality_statements"], json!(["QS1", "QS2"]));
+        assert_eq!(rounds[0]["link"], format!("/r/{}", s.round_token));
+        let (status, list) = api(&app, "GET", "/api/v1/assessments", Some(&s.lead_token), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(list.as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[tokio::test]
+async fn bad_submissions_are_refused_with_a_message_each_and_nothing_stored() {
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let (_, s) = setup(&app).await;
+    let group = s.groups[0].clone();
+    let long = "x".repeat(5001);
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "rating 7",
+            json!({"group": group, "answers": [{"item": "QS1.1", "rating": 7}]}),
+            "answers[0].rating",
+        ),
+        (
+            "rating as text",
+            json!({"group": group, "answers": [{"item": "QS1.1", "rating": "3"}]}),
+            "answers[0].rating",
+        ),
+        (
+            "unknown item",
+            json!({"group": group, "answers": [{"item": "QS1.99", "rating": 3}]}),
+            "answers[0].item",
+        ),
+        (
+            "item outside the round",
+            json!({"group": group, "answers": [{"item": "QS5.1", "rating": 3}]}),
+            "answers[0].item",
+        ),
+        (
+            "text over 5,000 characters",
+            json!({"group": group, "answers": [{"item": "QS1.1", "rating": 3, "evidence": long}]}),
+            "answers[0].evidence",
+        ),
+        ("missing group", json!({"answers": [{"item": "QS1.1", "rating": 3}]}), "group"),
+        (
+            "unknown group",
+            json!({"group": uuid::Uuid::now_v7().to_string(), "answers": [{"item": "QS1.1", "rating": 3}]}),
+            "group",
+        ),
+        ("no answers", json!({"group": group, "answers": []}), "answers"),
+    ];
+    for (name, body, field) in cases {
+        let (status, error) = submit(&app, &s.round_token, Some(name), body).await;
+        assert_eq!(status, 422, "{name}: {error}");
+        assert_eq!(error["error"]["code"], "invalid", "{name}");
+        let fields: Vec<&str> = error["error"]["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .filter_map(|p| p["field"].as_str())
+            .collect();
+        assert!(fields.contains(&field), "{name}: {fields:?}");
+    }
+    let (status, error) =
+        submit(&app, &s.round_token, None, json!({"group": group, "answers": answers(1)})).await;
+    assert_eq!(status, 422, "no Idempotency-Key");
+    assert_eq!(error["error"]["problems"][0]["field"], "Idempotency-Key");
+    let response = app
+        .client
+        .post(format!("{}/api/v1/rounds/{}/responses", app.address, s.round_token))
+        .header("Idempotency-Key", "malformed")
+        .header("content-type", "application/json")
+        .body("{\"group\": ")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "malformed_json");
+    let (status, _) =
+        submit(&app, "no-such-round", Some("k"), json!({"group": group, "answers": answers(1)})).await;
+    assert_eq!(status, 404);
+    assert_eq!(counts(&app, &s.assessment).await, (0, 0), "nothing stored");
+}
+
+#[tokio::test]
+async fn closed_and_not_yet_open_rounds_answer_410() {
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let (_, s) = setup(&app).await;
+    for (name, opens, closes, code) in [("later", 2, 10, "round_not_open"), ("past", -10, -1, "round_closed")]
+    {
+        let body = json!({"title": name, "quality_statements": ["QS1"], "groups": s.groups, "opens_at": in_days(opens), "closes_at": in_days(closes)});
+        let (status, round) = api(
+            &app,
+            "POST",
+            &format!("/api/v1/assessments/{}/rounds", s.assessment),
+            Some(&s.lead_token),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let token = round["token"].as_str().expect("token");
+        let (status, error) =
+            submit(&app, token, Some(name), json!({"group": s.groups[0], "answers": answers(1)})).await;
+        assert_eq!(status, 410, "{name}");
+        assert_eq!(error["error"]["code"], code);
+    }
+    assert_eq!(counts(&app, &s.assessment).await, (0, 0));
+}
+
+#[tokio::test]
+async fn only_leads_set_up_and_other_councils_see_nothing() {
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let (world, s) = setup(&app).await;
+    let viewer =
+        selfassess::accounts::service::cli_token(&app.db, &world.viewer, "v", 1).await.expect("token").token;
+    let other = selfassess::accounts::service::cli_token(&app.db, &world.other_lead, "o", 1)
+        .await
+        .expect("token")
+        .token;
+    let rounds = format!("/api/v1/assessments/{}/rounds", s.assessment);
+    assert_eq!(api(&app, "GET", &rounds, Some(&viewer), None).await.0, 200);
+    let body = json!({"title": "x", "quality_statements": ["QS1"], "groups": s.groups, "opens_at": in_days(0), "closes_at": in_days(1)});
+    assert_eq!(api(&app, "POST", &rounds, Some(&viewer), Some(body.clone())).await.0, 403);
+    assert_eq!(api(&app, "GET", &rounds, Some(&other), None).await.0, 404);
+    assert_eq!(api(&app, "POST", &rounds, Some(&other), Some(body)).await.0, 404);
+    let (_, list) = api(&app, "GET", "/api/v1/assessments", Some(&other), None).await;
+    assert_eq!(list, json!([]));
+    assert_eq!(api(&app, "GET", &rounds, None, None).await.0, 401);
+    // A platform administrator names the council.
+    let admin =
+        selfassess::accounts::service::cli_token(&app.db, &world.admin, "a", 1).await.expect("token").token;
+    let body = json!({"title": "2027/28", "period_start": "2027-04-01", "period_end": "2028-03-31", "framework": "cqc-la-2023"});
+    let (status, error) = api(&app, "POST", "/api/v1/assessments", Some(&admin), Some(body.clone())).await;
+    assert_eq!(status, 422);
+    assert_eq!(error["error"]["problems"][0]["field"], "council");
+    let mut body = body;
+    body["council"] = json!("E06000002");
+    assert_eq!(api(&app, "POST", "/api/v1/assessments", Some(&admin), Some(body)).await.0, 201);
+    let bad =
+        json!({"title": "", "period_start": "2027-13-01", "period_end": "2027-01-01", "framework": "nope"});
+    let (status, error) = api(&app, "POST", "/api/v1/assessments", Some(&s.lead_token), Some(bad)).await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = error["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["title", "period_start", "framework"]);
+}
+
+#[tokio::test]
+async fn concurrent_clients_with_replays_store_exact_counts() {
+    for backend in backends() {
+        let app = std::sync::Arc::new(spawn_app(backend).await);
+        let (_, s) = setup(&app).await;
+        let s = std::sync::Arc::new(s);
+        let mut tasks = Vec::new();
+        for client in 0..64 {
+            let app = app.clone();
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut created = 0;
+                for n in 0..10 {
+                    let key = format!("c{client}-n{n}");
+                    let body = json!({"group": s.groups[client % 5], "answers": answers(12)});
+                    let (status, first) = submit(&app, &s.round_token, Some(&key), body.clone()).await;
+                    assert_eq!(status, 201, "{first}");
+                    created += 1;
+                    // About 5 % of submissions are sent twice.
+                    if (client * 10 + n) % 20 == 0 {
+                        let (status, again) = submit(&app, &s.round_token, Some(&key), body).await;
+                        assert_eq!(status, 200);
+                        assert_eq!(again["id"], first["id"]);
+                    }
+                }
+                created
+            }));
+        }
+        let mut acknowledged = 0;
+        for task in tasks {
+            acknowledged += task.await.expect("task");
+        }
+        assert_eq!(acknowledged, 640);
+        assert_eq!(counts(&app, &s.assessment).await, (640, 640 * 12), "{backend:?}");
+    }
+}
