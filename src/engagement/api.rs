@@ -77,17 +77,22 @@ impl IntoResponse for EngagementError {
             EngagementError::Gone(_) => {
                 error(StatusCode::GONE, "round_closed", "This round is closed; nothing was stored.", vec![])
             }
+            EngagementError::Malformed { message, syntax: true } => {
+                error(StatusCode::BAD_REQUEST, "malformed_json", &message, vec![])
+            }
+            EngagementError::Malformed { message, syntax: false } => {
+                error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &message, vec![])
+            }
             EngagementError::Db(e) => crate::web::AppError::Database(e).into_response(),
         }
     }
 }
 
 /// Parses a JSON body ourselves, so malformed JSON gets a structured answer.
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| {
-        let code = if e.is_data() { "invalid" } else { "malformed_json" };
-        let status = if e.is_data() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
-        error(status, code, &format!("The body is not the JSON expected: {e}"), vec![])
+fn parse_json<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, EngagementError> {
+    serde_json::from_slice(body).map_err(|e| EngagementError::Malformed {
+        message: format!("The body is not the JSON expected: {e}"),
+        syntax: !e.is_data(),
     })
 }
 
@@ -186,7 +191,7 @@ async fn create_assessment(
 ) -> Response {
     let input: AssessmentIn = match parse_json(&body) {
         Ok(input) => input,
-        Err(response) => return response,
+        Err(e) => return e.into_response(),
     };
     let council_id = match input.council.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => match crate::councils::store::by_gss_code(&state.db, code).await {
@@ -331,7 +336,7 @@ async fn create_round(
     };
     let input: RoundIn = match parse_json(&body) {
         Ok(input) => input,
-        Err(response) => return response,
+        Err(e) => return e.into_response(),
     };
     let new = NewRound {
         title: &input.title,
@@ -401,7 +406,7 @@ async fn submit_response(
 ) -> Response {
     let input: ResponseIn = match parse_json(&body) {
         Ok(input) => input,
-        Err(response) => return response,
+        Err(e) => return e.into_response(),
     };
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let answers: Vec<RawAnswer> = input

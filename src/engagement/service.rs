@@ -19,6 +19,9 @@ pub enum EngagementError {
     Denied(Denied),
     #[error("invalid")]
     Invalid(Vec<Problem>),
+    /// The request body is not JSON, or not the JSON expected.
+    #[error("{message}")]
+    Malformed { message: String, syntax: bool },
     /// The round is closed, or not yet open.
     #[error("the round is not open")]
     Gone(RoundState),
@@ -78,10 +81,10 @@ pub async fn create_assessment(
     }
     let start = parse_date("period_start", input.period_start, &mut problems);
     let end = parse_date("period_end", input.period_end, &mut problems);
-    if let (Some(start), Some(end)) = (start, end) {
-        if end < start {
-            problems.push(problem("period_end", "The end of the period must be after its start"));
-        }
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        problems.push(problem("period_end", "The end of the period must be after its start"));
     }
     if frameworks.get(input.framework_key).is_none() {
         problems.push(problem("framework", "Choose a framework version"));
@@ -200,10 +203,10 @@ pub async fn create_round(
     }
     let opens = parse_time("opens_at", input.opens_at, &mut problems);
     let closes = parse_time("closes_at", input.closes_at, &mut problems);
-    if let (Some(o), Some(c)) = (opens, closes) {
-        if c <= o {
-            problems.push(problem("closes_at", "The round must close after it opens"));
-        }
+    if let (Some(o), Some(c)) = (opens, closes)
+        && c <= o
+    {
+        problems.push(problem("closes_at", "The round must close after it opens"));
     }
     for (field, text) in [("introduction", input.introduction), ("privacy_notice", input.privacy_notice)] {
         if text.chars().count() > domain::MAX_TEXT_CHARS {
@@ -315,10 +318,10 @@ pub async fn submit_survey(
         ));
     }
     // A replay of a stored response answers with it even after the round closed.
-    if problems.is_empty() {
-        if let Some(existing) = store::response_by_key(db, open.assessment.id, key).await? {
-            return Ok(Submitted { response: existing, created: false });
-        }
+    if problems.is_empty()
+        && let Some(existing) = store::response_by_key(db, open.assessment.id, key).await?
+    {
+        return Ok(Submitted { response: existing, created: false });
     }
     check_open(&open.round, OffsetDateTime::now_utc())?;
     let group = match Uuid::parse_str(submission.group.trim())
