@@ -7,8 +7,15 @@
 //   CHROMIUM_PATH   Chromium executable (default /usr/bin/chromium:
 //                   `apt-get install chromium` on Debian)
 //   SELFASSESS_LOG  set to 1 to forward the server's stdout/stderr as it runs
+//   BROWSER_TEST_CONCURRENCY  pages the accessibility suite checks at once
+//                   (default 2)
+//
+// Each server gets a fresh SQLite database in a temporary data directory
+// (SELFASSESS_DATABASE_URL, SELFASSESS_DATA_DIR and SELFASSESS_ADDR from the
+// environment are ignored).
 
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -362,7 +369,10 @@ export function anchors(html) {
  *            cookie jar of its own keeps the cookies the server sets, like
  *            a browser would.
  *
- * @returns {Promise<{ pages: Array<{ path: string, url: string, status: number, from: string|null, requested: string }>, truncated: boolean, skipped: Array<{ path: string, reason: string }> }>}
+ * Each page carries `content`, a fingerprint of what lies between the page
+ * header and the footer (see contentFingerprint).
+ *
+ * @returns {Promise<{ pages: Array<{ path: string, url: string, status: number, from: string|null, requested: string, content: string|null }>, truncated: boolean, skipped: Array<{ path: string, reason: string }> }>}
  */
 export async function crawl(baseUrl, startPaths, { limit = 500, request = null } = {}) {
   const origin = new URL(baseUrl).origin;
@@ -430,7 +440,14 @@ export async function crawl(baseUrl, startPaths, { limit = 500, request = null }
       if (pages.some((p) => p.path === finalKey)) continue;
       seen.add(finalKey);
     }
-    pages.push({ path: finalKey, url: finalUrl.href, status: res.status, from, requested: path_ });
+    pages.push({
+      path: finalKey,
+      url: finalUrl.href,
+      status: res.status,
+      from,
+      requested: path_,
+      content: contentFingerprint(html),
+    });
     for (const a of anchors(html)) {
       if (a.href === undefined || "download" in a) continue;
       if (/^(mailto|tel|javascript|data):/i.test(a.href.trim())) continue;
@@ -438,6 +455,26 @@ export async function crawl(baseUrl, startPaths, { limit = 500, request = null }
     }
   }
   return { pages, truncated, skipped };
+}
+
+/**
+ * A hash of a page's own content: everything between the end of the page
+ * header and the start of the footer (breadcrumbs, error summary, <main>),
+ * with CSP nonces and form tokens taken out. Two responses with the same
+ * fingerprint differ at most in the header and footer (for example, signed
+ * in or not). null when the page has no such landmarks.
+ */
+export function contentFingerprint(html) {
+  const main = html.indexOf("<main");
+  const footer = html.indexOf("<footer", main);
+  const headerEnd = main < 0 ? -1 : html.lastIndexOf("</header>", main);
+  if (main < 0 || footer < 0 || headerEnd < 0) return null;
+  const content = html
+    .slice(headerEnd, footer)
+    .replace(/\snonce="[^"]*"/g, "")
+    .replace(/(<input\b[^>]*\bname="csrf_token"[^>]*\bvalue=")[^"]*"/g, '$1"')
+    .replace(/(<input\b[^>]*\bvalue=")[^"]*("[^>]*\bname="csrf_token")/g, '$1$2');
+  return createHash("sha256").update(content).digest("hex");
 }
 
 const ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";

@@ -8,5 +8,6 @@ pub mod councils;
 pub mod db;
 pub mod engagement;
 pub mod framework;
+pub mod spreadsheets;
 pub mod startup;
 pub mod web;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub templates: Templates,
     /// Key for the keyed hashes that stand in for emails and addresses in throttling.
     pub server_key: Arc<str>,
+    /// Stores survey responses with group commit (see `engagement::writer`).
+    pub writer: crate::engagement::writer::ResponseWriter,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
         let fresh = crate::accounts::secrets::random_token();
         let server_key = crate::accounts::store::server_key(&db, "throttle", &fresh).await?;
         Ok(Self {
+            writer: crate::engagement::writer::ResponseWriter::for_db(&db),
             frameworks: Arc::new(Frameworks::shipped()?),
             db,
             templates: Templates::new()?,
@@ -176,6 +179,9 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
         .merge(crate::accounts::routes::router())
         .merge(crate::councils::routes::router())
         .merge(crate::audit::routes::router())
+        .merge(crate::engagement::routes::router())
+        .merge(crate::engagement::journey::router())
+        .merge(crate::spreadsheets::routes::router())
         .into_parts();
     table.extend(page_table.into_iter().map(|(m, p)| (m, p.to_owned())));
     (pages.merge(api), table)

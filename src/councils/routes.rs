@@ -123,6 +123,10 @@ async fn council(
                 people,
                 invitations,
                 is_lead,
+                assessments => crate::engagement::store::assessments(&state.db, Some(&[id])).await?.into_iter().map(|a| {
+                    let status = crate::engagement::domain::STATUSES.iter().find(|(s, _)| *s == a.status).map(|(_, l)| *l).unwrap_or_default();
+                    context! { id => a.id.to_string(), title => a.title, status }
+                }).collect::<Vec<_>>(),
             },
         )?
         .into_response())

@@ -83,7 +83,22 @@ impl IntoResponse for EngagementError {
             EngagementError::Malformed { message, syntax: false } => {
                 error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &message, vec![])
             }
-            EngagementError::Db(e) => crate::web::AppError::Database(e).into_response(),
+            EngagementError::Db(e) => match super::writer::retry_after(&e) {
+                // Storage unavailable (disk full, read-only, busy, pool time-out): retry later.
+                Some(seconds) => {
+                    tracing::warn!(error = %e, "storage unavailable");
+                    let mut response = error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "Storage is unavailable for a moment. Send the same request again, with the same \
+                         Idempotency-Key, after the seconds given in Retry-After.",
+                        vec![],
+                    );
+                    response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+                    response
+                }
+                None => crate::web::AppError::Database(e).into_response(),
+            },
         }
     }
 }
@@ -334,6 +349,15 @@ async fn create_round(
         Ok(id) => id,
         Err(e) => return e.into_response(),
     };
+    // Access first: another council's id is not found whatever the body says.
+    match service::readable_assessment(&state.db, &actor, id).await {
+        Ok(assessment) => {
+            if let Err(denied) = actor.can_lead(assessment.council_id) {
+                return EngagementError::Denied(denied).into_response();
+            }
+        }
+        Err(e) => return e.into_response(),
+    }
     let input: RoundIn = match parse_json(&body) {
         Ok(input) => input,
         Err(e) => return e.into_response(),

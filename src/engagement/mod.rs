@@ -2,5 +2,8 @@
 
 pub mod api;
 pub mod domain;
+pub mod journey;
+pub mod routes;
 pub mod service;
 pub mod store;
+pub mod writer;

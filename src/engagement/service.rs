@@ -308,6 +308,18 @@ pub async fn submit_survey(
     token: &str,
     submission: Submission<'_>,
 ) -> Result<Submitted, EngagementError> {
+    submit_survey_as(db, frameworks, token, submission, None).await
+}
+
+/// As [`submit_survey`]; with `as_user`, a signed-in member of staff answering as themselves
+/// (mode `staff`, their account recorded).
+pub async fn submit_survey_as(
+    db: &Db,
+    frameworks: &Frameworks,
+    token: &str,
+    submission: Submission<'_>,
+    as_user: Option<Uuid>,
+) -> Result<Submitted, EngagementError> {
     let open = round_for_link(db, frameworks, token).await?;
     let key = submission.idempotency_key.trim();
     let mut problems = Vec::new();
@@ -354,8 +366,8 @@ pub async fn submit_survey(
         assessment_id: open.assessment.id,
         round_id: Some(open.round.id),
         group_id,
-        mode: domain::Mode::Survey.as_str(),
-        user_id: None,
+        mode: if as_user.is_some() { domain::Mode::Staff.as_str() } else { domain::Mode::Survey.as_str() },
+        user_id: as_user,
         reference: domain::new_reference(),
         idempotency_key: key.to_owned(),
         workshop_date: None,
@@ -363,8 +375,273 @@ pub async fn submit_survey(
         participants: None,
         submitted_at: OffsetDateTime::now_utc(),
     };
+    // Stored by the database's writer, with others in one commit; answered after the commit.
+    let (stored, created) = super::writer::ResponseWriter::for_db(db).store(response, answers).await?;
+    Ok(Submitted { response: stored, created })
+}
+
+/// Who may record a workshop or working group: contributors, leads, platform administrators.
+pub fn can_record(actor: &Actor, council_id: Uuid) -> Result<(), EngagementError> {
+    actor.can_read(council_id)?;
+    if actor.can_lead(council_id).is_ok()
+        || actor.has_role(council_id, crate::accounts::domain::Role::Contributor)
+    {
+        Ok(())
+    } else {
+        Err(EngagementError::Denied(Denied::Forbidden))
+    }
+}
+
+/// Adds a respondent group (`group` = None) or renames / re-maps one.
+pub async fn save_group(
+    db: &Db,
+    actor: &Actor,
+    assessment_id: Uuid,
+    group: Option<Uuid>,
+    name: &str,
+    category: &str,
+) -> Result<(), EngagementError> {
+    let assessment = readable_assessment(db, actor, assessment_id).await?;
+    actor.can_lead(assessment.council_id)?;
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let field = |f: &str| match group {
+        Some(id) => format!("group-{id}-{f}"),
+        None => format!("new_group_{f}"),
+    };
+    let mut problems = Vec::new();
+    if name.is_empty() {
+        problems.push(problem(&field("name"), "Enter the group's name"));
+    } else if name.chars().count() > 100 {
+        problems.push(problem(&field("name"), "The name must be 100 characters or fewer"));
+    }
+    if !domain::is_group_category(category) {
+        problems.push(problem(&field("category"), "Choose the CQC evidence category the group informs"));
+    }
+    let existing = store::groups(db, assessment_id).await?;
+    if existing.iter().any(|g| Some(g.id) != group && g.name.eq_ignore_ascii_case(&name)) {
+        problems.push(problem(&field("name"), format!("There is already a group called {name}")));
+    }
+    if group.is_some_and(|id| !existing.iter().any(|g| g.id == id)) {
+        return Err(EngagementError::Denied(Denied::NotFound));
+    }
+    if !problems.is_empty() {
+        return Err(EngagementError::Invalid(problems));
+    }
+    let before = group.and_then(|id| existing.iter().find(|g| g.id == id).cloned());
+    let mut tx = db.begin().await?;
+    let (id, action) = match group {
+        Some(id) => {
+            store::update_group(&mut tx, id, assessment_id, &name, category).await?;
+            (id, "update")
+        }
+        None => {
+            let row = GroupRow {
+                id: Uuid::now_v7(),
+                assessment_id,
+                name: name.clone(),
+                evidence_category: category.to_owned(),
+                position: existing.len() as i64,
+            };
+            store::insert_group(&mut tx, &row, OffsetDateTime::now_utc()).await?;
+            (row.id, "create")
+        }
+    };
+    audit::record(
+        &mut tx,
+        Change {
+            council_id: Some(assessment.council_id),
+            actor: actor.audit_actor(),
+            entity: "respondent_group",
+            entity_id: id.to_string(),
+            action,
+            summary: json!({"name": audit::before_after(before.as_ref().map(|g| g.name.clone()), name.clone()),
+                "evidence_category": audit::before_after(before.map(|g| g.evidence_category), category)}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Closes, reopens or replaces the link of a round.
+pub async fn round_action(
+    db: &Db,
+    actor: &Actor,
+    assessment_id: Uuid,
+    round_id: Uuid,
+    action: &str,
+) -> Result<(), EngagementError> {
+    let assessment = readable_assessment(db, actor, assessment_id).await?;
+    actor.can_lead(assessment.council_id)?;
+    let round = store::round(db, round_id)
+        .await?
+        .filter(|r| r.assessment_id == assessment_id)
+        .ok_or(EngagementError::Denied(Denied::NotFound))?;
+    let now = OffsetDateTime::now_utc();
+    let mut tx = db.begin().await?;
+    let summary = match action {
+        "close" => {
+            store::set_round_closed(&mut tx, round.id, Some(now), None).await?;
+            json!({"closed": true})
+        }
+        "reopen" => {
+            // Reopening a round whose closing time has passed gives it another week.
+            let closes = (round.closes_at <= now).then(|| now + time::Duration::days(7));
+            store::set_round_closed(&mut tx, round.id, None, closes).await?;
+            json!({"closed": false, "closes_at": closes.map(|c| c.to_string())})
+        }
+        "replace-link" => {
+            // The old link stops working at once; answers already given are kept.
+            store::set_round_token(&mut tx, round.id, &secrets::random_token()).await?;
+            json!({"link": "replaced"})
+        }
+        _ => return Err(EngagementError::Denied(Denied::NotFound)),
+    };
+    audit::record(
+        &mut tx,
+        Change {
+            council_id: Some(assessment.council_id),
+            actor: actor.audit_actor(),
+            entity: "round",
+            entity_id: round.id.to_string(),
+            action: match action {
+                "close" => "close",
+                "reopen" => "reopen",
+                _ => "replace_link",
+            },
+            summary,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records a workshop or working group: the group's agreed answer and notes per item of one
+/// quality statement. Returns the response's reference. A resubmitted form stores nothing new.
+pub async fn record_workshop(
+    db: &Db,
+    frameworks: &Frameworks,
+    actor: &Actor,
+    assessment_id: Uuid,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<String, EngagementError> {
+    let assessment = readable_assessment(db, actor, assessment_id).await?;
+    can_record(actor, assessment.council_id)?;
+    let framework =
+        frameworks.get(&assessment.framework_key).ok_or(EngagementError::Denied(Denied::NotFound))?;
+    let field = |name: &str| form.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let mut problems = Vec::new();
+    let statement =
+        field("statement").parse::<QualityStatementId>().ok().and_then(|id| framework.quality_statement(id));
+    let Some(statement) = statement else {
+        return Err(EngagementError::Invalid(vec![problem(
+            "statement",
+            "Choose the quality statement the workshop discussed",
+        )]));
+    };
+    let groups = store::groups(db, assessment_id).await?;
+    let group = Uuid::parse_str(&field("group")).ok().filter(|id| groups.iter().any(|g| g.id == *id));
+    if group.is_none() {
+        problems.push(problem("group", "Choose the respondent group that took part"));
+    }
+    let date = parse_date("workshop_date", &field("workshop_date"), &mut problems);
+    let facilitator = field("facilitator");
+    if facilitator.is_empty() {
+        problems.push(problem("facilitator", "Enter the facilitator's name"));
+    }
+    let participants = field("participants").parse::<i64>().ok().filter(|n| (1..=10_000).contains(n));
+    if participants.is_none() {
+        problems.push(problem("participants", "Enter how many people took part, as a whole number like 12"));
+    }
+    let mut raw = Vec::new();
+    let mut notes = Vec::new();
+    for item in &statement.checklist_items {
+        let key = item.id.to_string();
+        let name = key.replace('.', "_");
+        let rating = field(&format!("{name}_rating")).parse::<i64>().ok();
+        if rating.is_none() {
+            problems.push(problem(
+                &format!("{name}_rating"),
+                format!("Select the group's agreed answer for {key}, or 0 Don't know"),
+            ));
+        }
+        let note = field(&format!("{name}_notes"));
+        if note.chars().count() > domain::MAX_TEXT_CHARS {
+            problems.push(problem(
+                &format!("{name}_notes"),
+                format!("Notes for {key} must be {} characters or fewer", domain::MAX_TEXT_CHARS),
+            ));
+        }
+        notes.push((key.clone(), note));
+        raw.push(RawAnswer {
+            item: key,
+            rating: rating.map(Into::into),
+            evidence: Some(field(&format!("{name}_evidence"))),
+            evidence_needed: Some(field(&format!("{name}_evidence_needed"))),
+        });
+    }
+    let answers = match domain::check_answers(framework, &[statement.id], &raw) {
+        Ok(answers) => Some(answers),
+        Err(more) => {
+            // Missing ratings are already reported per item, in words for a form.
+            problems.extend(more.into_iter().filter(|p| !p.field.ends_with(".rating")).map(|p| {
+                let index: usize = p
+                    .field
+                    .trim_start_matches("answers[")
+                    .split(']')
+                    .next()
+                    .and_then(|i| i.parse().ok())
+                    .unwrap_or(0);
+                let name = raw.get(index).map(|r| r.item.replace('.', "_")).unwrap_or_default();
+                let suffix = p.field.rsplit('.').next().unwrap_or_default().to_owned();
+                Problem { field: format!("{name}_{suffix}"), message: p.message }
+            }));
+            None
+        }
+    };
+    let key = field("idempotency_key");
+    if key.is_empty() {
+        problems.push(problem("idempotency_key", "The form is out of date: reload the page"));
+    }
+    let (true, Some(group_id), Some(answers)) = (problems.is_empty(), group, answers) else {
+        return Err(EngagementError::Invalid(problems));
+    };
+    let response = NewResponse {
+        id: Uuid::now_v7(),
+        assessment_id,
+        round_id: None,
+        group_id,
+        mode: domain::Mode::Workshop.as_str(),
+        user_id: Some(actor.user_id),
+        reference: domain::new_reference(),
+        idempotency_key: format!("workshop:{key}"),
+        workshop_date: date,
+        facilitator: Some(facilitator.clone()),
+        participants,
+        submitted_at: OffsetDateTime::now_utc(),
+    };
     let mut tx = db.begin().await?;
     let (stored, created) = store::insert_response(&mut tx, &response, &answers).await?;
+    if created {
+        for (item, note) in &notes {
+            if !note.is_empty() {
+                store::set_answer_notes(&mut tx, stored.id, item, note).await?;
+            }
+        }
+        audit::record(
+            &mut tx,
+            Change {
+                council_id: Some(assessment.council_id),
+                actor: actor.audit_actor(),
+                entity: "workshop",
+                entity_id: stored.id.to_string(),
+                action: "record",
+                summary: json!({"quality_statement": statement.id.to_string(), "participants": participants, "items": answers.len()}),
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(Submitted { response: stored, created })
+    Ok(stored.reference)
 }

@@ -318,3 +318,107 @@ pub async fn count_responses(db: &Db, assessment_id: Uuid) -> Result<(i64, i64),
     .fetch_one(pool)
     .await?))
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DraftRow {
+    pub round_id: Uuid,
+    pub content: String,
+    pub expires_at: OffsetDateTime,
+}
+
+pub async fn save_draft(
+    db: &Db,
+    code_hash: &str,
+    round_id: Uuid,
+    content: &str,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Result<(), DbError> {
+    on_db!(db, pool => {
+        sqlx::query(
+            "INSERT INTO drafts (code_hash, round_id, content, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (code_hash) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at",
+        )
+        .bind(code_hash)
+        .bind(round_id)
+        .bind(content)
+        .bind(now)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+pub async fn draft(db: &Db, code_hash: &str) -> Result<Option<DraftRow>, DbError> {
+    Ok(
+        on_db!(db, pool => sqlx::query_as("SELECT round_id, content, expires_at FROM drafts WHERE code_hash = $1")
+        .bind(code_hash)
+        .fetch_optional(pool)
+        .await?),
+    )
+}
+
+pub async fn delete_draft(db: &Db, code_hash: &str) -> Result<(), DbError> {
+    on_db!(db, pool => {
+        sqlx::query("DELETE FROM drafts WHERE code_hash = $1").bind(code_hash).execute(pool).await?;
+    });
+    Ok(())
+}
+
+pub async fn set_assessment_status(tx: &mut Tx, id: Uuid, status: &str) -> Result<(), DbError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE assessments SET status = $1 WHERE id = $2").bind(status).bind(id).execute(conn).await?;
+    });
+    Ok(())
+}
+
+/// Responses per round and group, for the lead's overview (counts only).
+pub async fn response_counts(
+    db: &Db,
+    assessment_id: Uuid,
+) -> Result<Vec<(Option<Uuid>, Uuid, String, i64)>, DbError> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "SELECT round_id, group_id, mode, COUNT(*) FROM responses WHERE assessment_id = $1 GROUP BY round_id, group_id, mode",
+    )
+    .bind(assessment_id)
+    .fetch_all(pool)
+    .await?))
+}
+
+pub async fn update_group(
+    tx: &mut Tx,
+    id: Uuid,
+    assessment_id: Uuid,
+    name: &str,
+    category: &str,
+) -> Result<bool, DbError> {
+    let done = on_tx!(tx, conn => sqlx::query(
+        "UPDATE respondent_groups SET name = $1, evidence_category = $2 WHERE id = $3 AND assessment_id = $4",
+    )
+    .bind(name)
+    .bind(category)
+    .bind(id)
+    .bind(assessment_id)
+    .execute(conn)
+    .await?
+    .rows_affected());
+    Ok(done == 1)
+}
+
+pub async fn set_answer_notes(
+    tx: &mut Tx,
+    response_id: Uuid,
+    item: &str,
+    notes: &str,
+) -> Result<(), DbError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE answers SET notes = $1 WHERE response_id = $2 AND item = $3")
+            .bind(notes)
+            .bind(response_id)
+            .bind(item)
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
+}

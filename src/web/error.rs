@@ -51,6 +51,17 @@ impl From<crate::accounts::service::ServiceError> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        // Storage unavailable (disk full, read-only, busy, pool time-out): 503 with Retry-After.
+        if let AppError::Database(e) = &self
+            && let Some(seconds) = crate::engagement::writer::retry_after(e)
+        {
+            tracing::warn!(error = %e, "storage unavailable");
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            let mut response =
+                (status, [(axum::http::header::RETRY_AFTER, seconds.to_string())]).into_response();
+            response.extensions_mut().insert(ErrorMarker { status });
+            return response;
+        }
         let status = match &self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -85,6 +96,9 @@ fn api_error(status: StatusCode) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This address does not accept that method."),
         StatusCode::FORBIDDEN => ("forbidden", "You do not have permission to do this."),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request is too large."),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("unavailable", "Storage is unavailable for a moment; try again later.")
+        }
         _ => ("internal_error", "Something went wrong on our side. It has been logged."),
     };
     let body = ApiErrorBody { error: ApiError { code: code.into(), message: message.into() } };
@@ -108,8 +122,16 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         }
         None => return response,
     };
+    // The replacement keeps the handler's Retry-After.
+    let retry_after = response.headers().get(axum::http::header::RETRY_AFTER).cloned();
+    let with_retry_after = |mut replaced: Response| {
+        if let Some(value) = retry_after {
+            replaced.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+        }
+        replaced
+    };
     if is_api {
-        return api_error(status);
+        return with_retry_after(api_error(status));
     }
     let (title, template) = match status {
         StatusCode::NOT_FOUND => ("Page not found", "errors/not_found.html"),
@@ -118,11 +140,14 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         StatusCode::PAYLOAD_TOO_LARGE => ("The form was too large", "errors/too_large.html"),
         _ => ("Sorry, there is a problem with the service", "errors/server_error.html"),
     };
-    match state.templates.render(template, minijinja::context! { title, current_path => path }, &nonce.0) {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "cannot render the error page");
-            (status, "Sorry, there is a problem with the service.").into_response()
-        }
-    }
+    with_retry_after(
+        match state.templates.render(template, minijinja::context! { title, current_path => path }, &nonce.0)
+        {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(error) => {
+                tracing::error!(%error, "cannot render the error page");
+                (status, "Sorry, there is a problem with the service.").into_response()
+            }
+        },
+    )
 }

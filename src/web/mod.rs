@@ -84,7 +84,9 @@ impl Page {
             .collect();
         let mut field_errors = std::collections::BTreeMap::new();
         for error in errors {
-            field_errors.entry(error.field).or_insert_with(|| minijinja::context! { text => &error.message });
+            field_errors
+                .entry(error.field.as_str())
+                .or_insert_with(|| minijinja::context! { text => &error.message });
         }
         let html = self.render(
             template,

@@ -84,6 +84,35 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("POST", "/councils/{council_id}/invite",                            [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
     ("POST", "/councils/{council_id}/invitations/{invitation_id}/revoke",[SIGN_IN, 303, 403,    403,     403,    403,   404,  303]),
     ("GET",  "/councils/{council_id}/audit",                             [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    // Stage 1: assessments, groups, rounds, workshops (leads set up; contributors record).
+    ("GET",  "/councils/{council_id}/assessments/new",                   [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/councils/{council_id}/assessments/new",                   [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    ("GET",  "/assessments/{id}",                                        [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("POST", "/assessments/{id}/groups",                                 [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    ("POST", "/assessments/{id}/groups/{group_id}",                      [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    ("GET",  "/assessments/{id}/rounds/new",                             [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/rounds/new",                             [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    ("POST", "/assessments/{id}/rounds/{round_id}/{action}",             [SIGN_IN, 303, 403,    403,     403,    403,   404,  303]),
+    ("GET",  "/assessments/{id}/workshops/new",                          [SIGN_IN, 200, 403,    403,     200,    403,   404,  200]),
+    ("POST", "/assessments/{id}/workshops/new",                          [SIGN_IN, 422, 403,    403,     422,    403,   404,  422]),
+    // The respondent journey is public; without answers in progress its pages go back to the start.
+    ("GET",  "/r/{token}",                                               [200,     200, 200,    200,     200,    200,   200,  200]),
+    ("POST", "/r/{token}/start",                                         [303,     303, 303,    303,     303,    303,   303,  303]),
+    ("GET",  "/r/{token}/resume",                                        [200,     200, 200,    200,     200,    200,   200,  200]),
+    ("POST", "/r/{token}/resume",                                        [422,     422, 422,    422,     422,    422,   422,  422]),
+    ("GET",  "/r/{token}/group",                                         [303,     303, 303,    303,     303,    303,   303,  303]),
+    ("POST", "/r/{token}/group",                                         [303,     303, 303,    303,     303,    303,   303,  303]),
+    ("GET",  "/r/{token}/statements/{qs}",                               [303,     303, 303,    303,     303,    303,   303,  303]),
+    ("POST", "/r/{token}/statements/{qs}",                               [303,     303, 303,    303,     303,    303,   303,  303]),
+    ("GET",  "/r/{token}/saved",                                         [303,     303, 303,    303,     303,    303,   303,  303]),
+    ("GET",  "/r/{token}/check",                                         [303,     303, 303,    303,     303,    303,   303,  303]),
+    ("POST", "/r/{token}/submit",                                        [303,     303, 303,    303,     303,    303,   303,  303]),
+    ("GET",  "/r/{token}/done",                                          [200,     200, 200,    200,     200,    200,   200,  200]),
+    ("GET",  "/api/v1/assessments",                                      [401,     200, 200,    200,     200,    200,   200,  200]),
+    ("POST", "/api/v1/assessments",                                      [401,     422, 422,    422,     422,    422,   422,  422]),
+    ("GET",  "/api/v1/assessments/{id}/rounds",                          [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("POST", "/api/v1/assessments/{id}/rounds",                          [401,     422, 403,    403,     403,    403,   404,  422]),
+    ("POST", "/api/v1/rounds/{token}/responses",                         [422,     422, 422,    422,     422,    422,   422,  422]),
 ];
 
 const FRAMEWORK: &str = "cqc-la-2023";
@@ -104,6 +133,7 @@ struct Harness {
     admin: selfassess::accounts::actor::Actor,
     /// For `/api/`: no cookies, no redirects.
     api: reqwest::Client,
+    frameworks: selfassess::framework::Frameworks,
 }
 
 /// Every (method, path template) the router serves, as strings.
@@ -155,7 +185,8 @@ impl Harness {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("api client");
-        Harness { app, world, people, admin, api }
+        let frameworks = selfassess::framework::Frameworks::shipped().expect("frameworks");
+        Harness { app, world, people, admin, api, frameworks }
     }
 
     /// A new open invitation to `council`, for somebody without an account.
@@ -166,6 +197,64 @@ impl Harness {
         service::invite(&self.app.db, &self.admin, council, &email, "viewer", &[], &known)
             .await
             .expect("invitation")
+    }
+
+    /// The council's assessment (made on first use) and its first respondent group.
+    async fn assessment(&self, council: Uuid) -> (Uuid, Uuid) {
+        let existing =
+            selfassess::engagement::store::assessments(&self.app.db, Some(&[council])).await.expect("db");
+        let id = match existing.first() {
+            Some(a) => a.id,
+            None => {
+                let input = selfassess::engagement::service::NewAssessment {
+                    council_id: council,
+                    title: "2026/27",
+                    period_start: "2026-04-01",
+                    period_end: "2027-03-31",
+                    framework_key: FRAMEWORK,
+                };
+                selfassess::engagement::service::create_assessment(
+                    &self.app.db,
+                    &self.frameworks,
+                    &self.admin,
+                    input,
+                )
+                .await
+                .expect("assessment")
+                .id
+            }
+        };
+        let groups = selfassess::engagement::store::groups(&self.app.db, id).await.expect("groups");
+        (id, groups[0].id)
+    }
+
+    /// A new open round of the council's assessment: its id and link token (fresh per call, so
+    /// closing one or starting its journey never spoils the next call).
+    async fn fresh_round(&self, council: Uuid) -> (Uuid, String) {
+        let (assessment, group) = self.assessment(council).await;
+        let now = time::OffsetDateTime::now_utc();
+        let rfc =
+            |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).expect("time");
+        let (opens, closes) = (rfc(now - time::Duration::hours(1)), rfc(now + time::Duration::days(7)));
+        let input = selfassess::engagement::service::NewRound {
+            title: "Matrix round",
+            statements: &["QS1".to_owned()],
+            groups: &[group.to_string()],
+            opens_at: &opens,
+            closes_at: &closes,
+            introduction: "",
+            privacy_notice: "",
+        };
+        let round = selfassess::engagement::service::create_round(
+            &self.app.db,
+            &self.frameworks,
+            &self.admin,
+            assessment,
+            input,
+        )
+        .await
+        .expect("round");
+        (round.id, round.token)
     }
 
     /// A new API token belonging to `who` (anonymous owns none: the lead's stands in).
@@ -194,6 +283,18 @@ impl Harness {
                     "id" if template.starts_with("/frameworks/") => "QS1".to_owned(),
                     "id" if template.starts_with("/account/tokens/") => {
                         self.fresh_token(who).await.to_string()
+                    }
+                    "id" if template.starts_with("/assessments/")
+                        || template.starts_with("/api/v1/assessments/") =>
+                    {
+                        self.assessment(council).await.0.to_string()
+                    }
+                    "group_id" => self.assessment(council).await.1.to_string(),
+                    "round_id" => self.fresh_round(council).await.0.to_string(),
+                    "action" => "close".to_owned(),
+                    "qs" => "QS1".to_owned(),
+                    "token" if template.starts_with("/r/") || template.starts_with("/api/v1/rounds/") => {
+                        self.fresh_round(council).await.1
                     }
                     "token" | "invitation_id" => {
                         if invitation.is_none() {
@@ -244,7 +345,9 @@ impl Harness {
         let response = request.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
         let status = response.status().as_u16();
         let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if status == 303 && location.starts_with("/sign-in?next=") { SIGN_IN } else { status }
+        // Pages return to where they were after signing in; POSTs go to the plain sign-in page.
+        let to_sign_in = location.starts_with("/sign-in?next=") || (location == "/sign-in" && !safe);
+        if status == 303 && to_sign_in { SIGN_IN } else { status }
     }
 
     /// Fills `template` from this council's fixtures and sends it; signs the actor back in
@@ -292,7 +395,7 @@ fn render(rows: &[(String, String, [u16; 8], [u16; 8])]) -> String {
         }
         out.push('\n');
     }
-    out.push_str("303s = 303 to /sign-in?next=…; !expected≠actual marks a disagreement\n");
+    out.push_str("303s = 303 to sign in (/sign-in?next=… for pages, /sign-in for POSTs); !expected≠actual marks a disagreement\n");
     out
 }
 

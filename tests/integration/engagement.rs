@@ -3,11 +3,11 @@
 use crate::helpers::{TestApp, backends, spawn_app};
 use serde_json::{Value, json};
 
-struct Setup {
-    lead_token: String,
-    assessment: String,
-    round_token: String,
-    groups: Vec<String>,
+pub struct Setup {
+    pub lead_token: String,
+    pub assessment: String,
+    pub round_token: String,
+    pub groups: Vec<String>,
 }
 
 async fn api(
@@ -40,7 +40,7 @@ fn in_days(days: i64) -> String {
         .expect("format")
 }
 
-async fn setup(app: &TestApp) -> (crate::helpers::World, Setup) {
+pub async fn setup(app: &TestApp) -> (crate::helpers::World, Setup) {
     let world = app.world().await;
     let lead_token = selfassess::accounts::service::cli_token(&app.db, &world.lead, "script", 1)
         .await
@@ -86,7 +86,7 @@ async fn submit(app: &TestApp, round: &str, key: Option<&str>, body: Value) -> (
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn counts(app: &TestApp, assessment: &str) -> (i64, i64) {
+pub async fn counts(app: &TestApp, assessment: &str) -> (i64, i64) {
     let id = uuid::Uuid::parse_str(assessment).expect("uuid");
     selfassess::engagement::store::count_responses(&app.db, id).await.expect("counts")
 }
@@ -297,4 +297,58 @@ async fn concurrent_clients_with_replays_store_exact_counts() {
         assert_eq!(acknowledged, 640);
         assert_eq!(counts(&app, &s.assessment).await, (640, 640 * 12), "{backend:?}");
     }
+}
+
+/// A submission with its headers: status, `Retry-After`, body.
+async fn submit_with_headers(
+    app: &TestApp,
+    round: &str,
+    key: &str,
+    body: Value,
+) -> (u16, Option<String>, Value) {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/rounds/{round}/responses", app.address))
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (status, retry_after, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_storage_failure_answers_503_with_retry_after_and_the_app_recovers_by_itself() {
+    use sqlx::Connection;
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let (_, s) = setup(&app).await;
+    let body = json!({"group": s.groups[0], "answers": answers(12)});
+    // Another process holds the database's write lock past the busy time-out: a real storage
+    // failure (SQLITE_BUSY), not a mock. Reads go on (WAL), so the link still resolves.
+    let db_url = format!("sqlite:{}", app.data_dir().join("selfassess.db").display());
+    let mut blocker = sqlx::SqliteConnection::connect(&db_url).await.expect("open");
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.expect("take the write lock");
+    let (submitted, ready) =
+        tokio::join!(submit_with_headers(&app, &s.round_token, "during", body.clone()), app.get("/readyz"));
+    let (status, retry_after, error) = submitted;
+    assert_eq!(status, 503, "{error}");
+    assert_eq!(error["error"]["code"], "unavailable");
+    let seconds: u64 = retry_after.expect("Retry-After").parse().expect("seconds");
+    assert!((1..=60).contains(&seconds));
+    assert_eq!(ready.status(), 503, "/readyz reports the failure meanwhile");
+    assert_eq!(app.get("/healthz").await.status(), 200, "the process itself is alive");
+    assert_eq!(counts(&app, &s.assessment).await, (0, 0), "nothing stored");
+    // The cause goes away; nobody restarts anything.
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.expect("release the write lock");
+    drop(blocker);
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let (status, _, first) = submit_with_headers(&app, &s.round_token, "during", body.clone()).await;
+    assert_eq!(status, 201, "the retry with the same key is stored: {first}");
+    let (status, _, again) = submit_with_headers(&app, &s.round_token, "during", body.clone()).await;
+    assert_eq!((status, &again["id"]), (200, &first["id"]));
+    let (status, _, _) = submit_with_headers(&app, &s.round_token, "after", body).await;
+    assert_eq!(status, 201);
+    assert_eq!(counts(&app, &s.assessment).await, (2, 24));
 }

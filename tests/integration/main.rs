@@ -6,5 +6,7 @@ mod authorisation;
 mod engagement;
 mod framework_file;
 mod helpers;
+mod journey;
 mod pages;
+mod spreadsheets;
 mod storage;

@@ -68,7 +68,16 @@ pub(crate) fn format(out: &mut Output<'_>, state: &mut State<'_, '_>, value: &Va
 // Operator shims (used by the preprocessor's output only).
 
 /// `a|nj_add(b)`: JavaScript `a + b`.
+/// `a + b`: JavaScript's `+`, except that two lists are joined into one list (as in Jinja).
+/// JavaScript would turn them into a string; GOV.UK's templates never add lists, and app
+/// templates build item lists this way (`items = items + [item]`).
 pub(crate) fn nj_add(a: Value, b: Value) -> Value {
+    use minijinja::value::ValueKind;
+    if a.kind() == ValueKind::Seq && b.kind() == ValueKind::Seq {
+        let joined: Vec<Value> =
+            a.try_iter().into_iter().flatten().chain(b.try_iter().into_iter().flatten()).collect();
+        return Value::from(joined);
+    }
     js::add(&a, &b)
 }
 
@@ -674,5 +683,19 @@ pub(crate) fn call_method(
             _ => unknown(),
         },
         _ => unknown(),
+    }
+}
+
+#[cfg(test)]
+mod list_add_tests {
+    use super::nj_add;
+    use minijinja::Value;
+
+    #[test]
+    fn lists_join_and_everything_else_is_javascript() {
+        let joined = nj_add(Value::from(vec![1, 2]), Value::from(vec![3]));
+        assert_eq!(joined.len(), Some(3));
+        assert_eq!(nj_add(Value::from("a"), Value::from(1)).to_string(), "a1");
+        assert_eq!(nj_add(Value::from(1), Value::from(2)), Value::from(3));
     }
 }

@@ -1,0 +1,446 @@
+//! Spreadsheet pages and downloads: blank checklists, exports of every response, and the
+//! import of a completed checklist (upload, preview, confirm).
+
+use axum::body::{Body, Bytes};
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use uuid::Uuid;
+
+use super::blank::{self, BlankInfo};
+use super::cells::{FileProblem, rating_label, safe_file_name};
+use super::export;
+use super::service::{self, Assessment, Confirmed, SheetError, Upload};
+use crate::accounts::service::FieldError;
+use crate::accounts::session::SignedIn;
+use crate::startup::AppState;
+use crate::web::routes::Routes;
+use crate::web::{AppError, Page};
+
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/assessments/{id}/checklists.xlsx", blank_xlsx)
+        .get("/assessments/{id}/checklists.csv", blank_csv)
+        .get("/assessments/{id}/responses.csv", export_csv)
+        .get("/assessments/{id}/responses.xlsx", export_xlsx)
+        .get("/assessments/{id}/import", import_page)
+        .post("/assessments/{id}/import", upload)
+        .get("/assessments/{id}/import/{import_id}", import_view)
+        .post("/assessments/{id}/import/{import_id}/confirm", confirm)
+}
+
+/// Responses per page of an export: at most 20 × 95 answers in memory at once.
+const EXPORT_PAGE: i64 = 20;
+
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const CSV_TYPE: &str = "text/csv; charset=utf-8";
+
+fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+fn download(content_type: &'static str, file_name: &str, body: Body) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // Answers are personal data: no copies in caches.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn group_names(assessment: &Assessment) -> Vec<String> {
+    assessment.groups.iter().map(|g| g.name.clone()).collect()
+}
+
+async fn blank_xlsx(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let assessment = service::for_members(&state.db, &state.frameworks, &actor, id).await?;
+    let groups = group_names(&assessment);
+    let info = BlankInfo {
+        council_name: &assessment.council_name,
+        assessment_title: &assessment.row.title,
+        groups: &groups,
+    };
+    let bytes = blank::workbook(&assessment.framework, &info).map_err(|e| {
+        tracing::error!(error = %e, "cannot write the blank checklists");
+        AppError::Internal
+    })?;
+    let name = safe_file_name(&format!("checklists {}", assessment.row.title), "xlsx");
+    Ok(download(XLSX_TYPE, &name, Body::from(bytes)))
+}
+
+async fn blank_csv(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let assessment = service::for_members(&state.db, &state.frameworks, &actor, id).await?;
+    let bytes = blank::csv_template(&assessment.framework).map_err(|e| {
+        tracing::error!(error = %e, "cannot write the CSV template");
+        AppError::Internal
+    })?;
+    let name = safe_file_name(&format!("checklist {}", assessment.row.title), "csv");
+    Ok(download(CSV_TYPE, &name, Body::from(bytes)))
+}
+
+/// A body fed through a channel; an `Err` ends the download abruptly, so a half-written
+/// file is never mistaken for a whole one.
+fn channel_body(rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>) -> Body {
+    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+    service::record_export(&state.db, &actor, &assessment.row, "csv").await?;
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let send = |chunk: Result<Vec<u8>, String>| {
+            let tx = tx.clone();
+            async move {
+                let item = chunk.map(Bytes::from).map_err(std::io::Error::other);
+                tx.send(item).await.is_ok()
+            }
+        };
+        if !send(export::csv_header().map_err(|e| e.to_string())).await {
+            return;
+        }
+        let mut after = Uuid::nil();
+        loop {
+            match crate::spreadsheets::store::export_page(&db, id, after, EXPORT_PAGE).await {
+                Ok((rows, Some(last))) => {
+                    after = last;
+                    if !send(export::csv_rows(&rows).map_err(|e| e.to_string())).await {
+                        return;
+                    }
+                }
+                Ok((_, None)) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, "the CSV export stopped");
+                    let _ = send(Err(e.to_string())).await;
+                    return;
+                }
+            }
+        }
+    });
+    let name = safe_file_name(&format!("responses {}", assessment.row.title), "csv");
+    Ok(download(CSV_TYPE, &name, channel_body(rx)))
+}
+
+/// Builds the workbook in a temporary file (rust_xlsxwriter's constant-memory mode, fed a
+/// page at a time from the database through a bounded channel), then streams the file. The
+/// answer starts at once, so the request's time limit does not cut a long export short.
+async fn export_xlsx(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+    service::record_export(&state.db, &actor, &assessment.row, "xlsx").await?;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        if let Err(e) = stream_xlsx(&db, id, &tx).await {
+            tracing::error!(error = %e, "the XLSX export stopped");
+            let _ = tx.send(Err(std::io::Error::other(e))).await;
+        }
+    });
+    let name = safe_file_name(&format!("responses {}", assessment.row.title), "xlsx");
+    Ok(download(XLSX_TYPE, &name, channel_body(rx)))
+}
+
+async fn stream_xlsx(
+    db: &crate::db::Db,
+    id: Uuid,
+    out: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), String> {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = dir.path().join("responses.xlsx");
+    let (page_tx, mut page_rx) = tokio::sync::mpsc::channel::<Vec<export::ExportRow>>(2);
+    let (write_path, temp) = (path.clone(), dir.path().to_owned());
+    let writer = tokio::task::spawn_blocking(move || {
+        export::write_xlsx(std::iter::from_fn(|| page_rx.blocking_recv()), &write_path, &temp)
+    });
+    let mut after = Uuid::nil();
+    loop {
+        let (rows, last) = export_page(db, id, after).await?;
+        let Some(last) = last else { break };
+        after = last;
+        if page_tx.send(rows).await.is_err() {
+            break; // the writer failed: its error follows
+        }
+    }
+    drop(page_tx);
+    writer.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    let mut file = tokio::fs::File::open(&path).await.map_err(|e| e.to_string())?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buffer).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Ok(());
+        }
+        if out.send(Ok(Bytes::copy_from_slice(&buffer[..n]))).await.is_err() {
+            return Ok(()); // the client went away
+        }
+    }
+}
+
+async fn export_page(
+    db: &crate::db::Db,
+    id: Uuid,
+    after: Uuid,
+) -> Result<(Vec<export::ExportRow>, Option<Uuid>), String> {
+    crate::spreadsheets::store::export_page(db, id, after, EXPORT_PAGE).await.map_err(|e| e.to_string())
+}
+
+fn import_context(assessment: &Assessment) -> Value {
+    let groups: Vec<Value> =
+        assessment.groups.iter().map(|g| context! { value => g.id.to_string(), text => &g.name }).collect();
+    context! {
+        assessment => context! { id => assessment.row.id.to_string(), title => &assessment.row.title },
+        groups,
+    }
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    page: Page,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+    Ok(page
+        .render(
+            "spreadsheets/import.html",
+            context! { values => context! { mode => "response" }, ..import_context(&assessment) },
+        )?
+        .into_response())
+}
+
+#[derive(Default, serde::Serialize)]
+struct UploadForm {
+    file_name: String,
+    group: String,
+    mode: String,
+    workshop_date: String,
+    facilitator: String,
+    participants: String,
+}
+
+/// Reads the multipart form: the file's bytes and the other fields.
+async fn read_form(multipart: &mut Multipart) -> Result<(UploadForm, Vec<u8>), String> {
+    let mut form = UploadForm::default();
+    let mut bytes = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            form.file_name = field.file_name().unwrap_or_default().to_owned();
+            bytes = field.bytes().await.map_err(|e| e.body_text())?.to_vec();
+            continue;
+        }
+        let text = field.text().await.map_err(|e| e.body_text())?;
+        match name.as_str() {
+            "group" => form.group = text,
+            "mode" => form.mode = text,
+            "workshop_date" => form.workshop_date = text,
+            "facilitator" => form.facilitator = text,
+            "participants" => form.participants = text,
+            _ => {}
+        }
+    }
+    Ok((form, bytes))
+}
+
+/// The upload page again with every problem (status 422): form fields beside themselves, the
+/// file's problems each with its sheet, row and column, all in the error summary.
+fn render_problems(
+    page: &Page,
+    assessment: &Assessment,
+    form: &UploadForm,
+    fields: &[FieldError],
+    file: &[FileProblem],
+) -> Result<Response, AppError> {
+    let mut error_list: Vec<Value> =
+        fields.iter().map(|e| context! { text => &e.message, href => format!("#{}", e.field) }).collect();
+    error_list.extend(file.iter().map(|p| context! { text => p.to_string(), href => "#file" }));
+    let mut field_errors = std::collections::BTreeMap::new();
+    for e in fields {
+        field_errors.entry(e.field.clone()).or_insert_with(|| context! { text => &e.message });
+    }
+    if !file.is_empty() {
+        let count = file.len();
+        let text = if count == 1 {
+            "The file has a problem, listed above. Nothing was imported: correct it and upload the file again"
+                .to_owned()
+        } else {
+            format!(
+                "The file has {count} problems, listed above. Nothing was imported: correct them and upload the file again"
+            )
+        };
+        field_errors.entry("file".to_owned()).or_insert_with(|| context! { text });
+    }
+    let problems: Vec<String> = file.iter().map(ToString::to_string).collect();
+    let html = page.render(
+        "spreadsheets/import.html",
+        context! {
+            error_list,
+            field_errors,
+            has_errors => true,
+            problems,
+            values => Value::from(minijinja::value::Serde(form)),
+            ..import_context(assessment)
+        },
+    )?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    page: Page,
+    Path(raw): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+    let (form, bytes) = match multipart {
+        Ok(mut multipart) => match read_form(&mut multipart).await {
+            Ok(read) => read,
+            Err(message) => {
+                tracing::info!(%message, "an upload could not be read");
+                let fields = [FieldError {
+                    field: "file".into(),
+                    message: "The upload did not arrive whole: try again".into(),
+                }];
+                return render_problems(&page, &assessment, &UploadForm::default(), &fields, &[]);
+            }
+        },
+        // Not a multipart form at all (the form was sent without its file).
+        Err(_) => (UploadForm::default(), Vec::new()),
+    };
+    let upload = Upload {
+        bytes: &bytes,
+        group: &form.group,
+        mode: &form.mode,
+        workshop_date: &form.workshop_date,
+        facilitator: &form.facilitator,
+        participants: &form.participants,
+    };
+    match service::preview(&state.db, &state.frameworks, &actor, id, upload).await {
+        Ok(import_id) => Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response()),
+        Err(SheetError::Invalid { fields, file }) => {
+            render_problems(&page, &assessment, &form, &fields, &file)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn import_view(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    page: Page,
+    Path((raw, raw_import)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let import_id = parse_id(&raw_import)?;
+    let (assessment, view) = service::view(&state.db, &state.frameworks, &actor, id, import_id).await?;
+    let framework = &assessment.framework;
+    let mut statements: Vec<Value> = Vec::new();
+    for qs in framework.quality_statements() {
+        let answers: Vec<Value> = view
+            .answers
+            .iter()
+            .filter(|a| {
+                a.item
+                    .parse()
+                    .is_ok_and(|i: crate::framework::ChecklistItemId| i.quality_statement() == qs.id)
+            })
+            .map(|a| {
+                let text = a
+                    .item
+                    .parse()
+                    .ok()
+                    .and_then(|i| framework.checklist_item(i))
+                    .map(|i| i.text.clone())
+                    .unwrap_or_default();
+                context! {
+                    item => &a.item,
+                    text,
+                    rating => format!("{} {}", a.rating, rating_label(a.rating)),
+                    evidence => &a.evidence,
+                    evidence_needed => &a.evidence_needed,
+                }
+            })
+            .collect();
+        if !answers.is_empty() {
+            statements.push(context! { id => qs.id.to_string(), title => &qs.title, answers, total => qs.checklist_items.len() });
+        }
+    }
+    let import = &view.import;
+    let context = context! {
+        assessment => context! { id => assessment.row.id.to_string(), title => &assessment.row.title },
+        import => context! {
+            id => import.id.to_string(),
+            kind => if import.kind == "checklist_csv" { "CSV checklist" } else { "Checklist workbook" },
+            mode => if import.mode == "workshop" { "A workshop's agreed answers" } else { "One person's answers" },
+            workshop => import.mode == "workshop",
+            workshop_date => import.workshop_date.map(|d| d.to_string()),
+            facilitator => &import.facilitator,
+            participants => import.participants,
+            group => &view.group_name,
+            answer_count => import.answer_count,
+            sha256 => &import.sha256,
+            confirmed => import.confirmed_at.is_some(),
+            confirmed_at => import.confirmed_at.map(crate::web::format_datetime),
+            expired => view.expired,
+            reference => &view.reference,
+        },
+        statements,
+    };
+    Ok(page.render("spreadsheets/preview.html", context)?.into_response())
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    page: Page,
+    Path((raw, raw_import)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let import_id = parse_id(&raw_import)?;
+    match service::confirm(&state.db, &state.frameworks, &actor, id, import_id).await? {
+        Confirmed::Stored | Confirmed::Expired => {
+            Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response())
+        }
+        Confirmed::AlreadyImported { reference } => {
+            let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+            let fields = [FieldError {
+                field: "file".into(),
+                message: format!(
+                    "This file was imported already as response {reference}; it was not imported again"
+                ),
+            }];
+            render_problems(&page, &assessment, &UploadForm::default(), &fields, &[])
+        }
+    }
+}

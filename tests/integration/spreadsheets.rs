@@ -1,0 +1,766 @@
+//! Spreadsheets: blank checklists, exports of every response, and importing a completed
+//! checklist, each read back with calamine (and LibreOffice, when it is installed).
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use selfassess::engagement::domain::{Answer, Rating};
+use selfassess::engagement::store::{self as engagement_store, NewResponse};
+use uuid::Uuid;
+
+use crate::helpers::{PASSWORD, TestApp, World, backends, browser, select_texts, spawn_app};
+
+const COUNTS: [usize; 9] = [14, 12, 7, 12, 6, 10, 15, 9, 10];
+const SHEETS: [&str; 10] = [
+    "About",
+    "QS1 Assessing needs",
+    "QS2 Supporting people to live",
+    "QS3 Equity in experiences",
+    "QS4 Care provision, integration",
+    "QS5 Partnerships",
+    "QS6 Safe systems, pathways",
+    "QS7 Safeguarding",
+    "QS8 Governance, management",
+    "QS9 Learning, improvement",
+];
+
+struct Fixture {
+    app: TestApp,
+    world: World,
+    assessment: Uuid,
+    groups: Vec<(Uuid, String)>,
+    lead: reqwest::Client,
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = browser();
+    app.sign_in_with(&client, email, PASSWORD).await;
+    client
+}
+
+async fn fixture(backend: crate::helpers::Backend) -> Fixture {
+    let app = spawn_app(backend).await;
+    let world = app.world().await;
+    let frameworks = selfassess::framework::Frameworks::shipped().expect("frameworks");
+    let actor = app.actor(&world.lead).await;
+    let assessment = selfassess::engagement::service::create_assessment(
+        &app.db,
+        &frameworks,
+        &actor,
+        selfassess::engagement::service::NewAssessment {
+            council_id: world.council,
+            title: "2026/27",
+            period_start: "2026-04-01",
+            period_end: "2027-03-31",
+            framework_key: "cqc-la-2023",
+        },
+    )
+    .await
+    .expect("assessment")
+    .id;
+    let groups = engagement_store::groups(&app.db, assessment)
+        .await
+        .expect("groups")
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let lead = signed_in(&app, &world.lead).await;
+    Fixture { app, world, assessment, groups, lead }
+}
+
+async fn download(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, Vec<u8>) {
+    let response = app.get_with(client, path).await;
+    let status = response.status().as_u16();
+    (status, response.bytes().await.expect("body").to_vec())
+}
+
+fn xlsx(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
+    open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("an xlsx calamine can read")
+}
+
+fn zip_part(bytes: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut text = String::new();
+    archive.by_name(name).expect("part").read_to_string(&mut text).expect("utf8");
+    text
+}
+
+fn text(cell: Option<&Data>) -> String {
+    match cell {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Float(f)) => f.to_string(),
+        Some(Data::Int(i)) => i.to_string(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+/// Converts a file with LibreOffice, when it is installed (`None` when not: calamine has read
+/// the file already). `filter` is LibreOffice's `--convert-to` argument; the result is the
+/// converted file's bytes.
+fn libreoffice_convert(bytes: &[u8], extension: &str, filter: &str) -> Option<Vec<u8>> {
+    let program = ["soffice", "libreoffice"].into_iter().find(|p| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {p}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })?;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join(format!("in.{extension}"));
+    std::fs::write(&input, bytes).expect("write");
+    let profile = format!("-env:UserInstallation=file://{}/profile", dir.path().display());
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(program)
+        .args([profile.as_str(), "--headless", "--convert-to", filter, "--outdir"])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .expect("run libreoffice");
+    assert!(status.status.success(), "libreoffice failed: {}", String::from_utf8_lossy(&status.stderr));
+    let converted =
+        std::fs::read_dir(&out).expect("output").next().expect("a converted file").expect("entry");
+    Some(std::fs::read(converted.path()).expect("read the converted file"))
+}
+
+/// The first sheet as CSV, as LibreOffice reads it (when it is installed).
+fn libreoffice_csv(bytes: &[u8], extension: &str) -> Option<String> {
+    // 44 = comma, 34 = double quote, 76 = UTF-8.
+    libreoffice_convert(bytes, extension, "csv:Text - txt - csv (StarCalc):44,34,76,1")
+        .map(|csv| String::from_utf8(csv).expect("UTF-8 CSV"))
+}
+
+#[tokio::test]
+async fn blank_checklists_are_laid_out_like_the_toolkit_with_validated_ratings() {
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    let path = format!("/assessments/{}/checklists.xlsx", f.assessment);
+    let response = f.app.get_with(&f.lead, &path).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .contains("checklists-2026-27.xlsx")
+    );
+    let bytes = response.bytes().await.expect("body").to_vec();
+
+    let mut workbook = xlsx(&bytes);
+    assert_eq!(workbook.sheet_names(), SHEETS);
+    for (i, name) in SHEETS.iter().enumerate().skip(1) {
+        let range = workbook.worksheet_range(name).expect("sheet");
+        let title = text(range.get_value((0, 0)));
+        assert!(title.starts_with("Stage 1 checklist: "), "{name}: {title}");
+        assert_eq!(text(range.get_value((1, 0))), "Examples of data to consider:");
+        let heading =
+            (0..range.height() as u32).find(|r| text(range.get_value((*r, 0))) == "Item").expect("heading");
+        assert_eq!(text(range.get_value((heading, 2))), "Rating");
+        assert_eq!(text(range.get_value((heading, 3))), "Why? What evidence do you have to support this?");
+        let items: Vec<String> = (heading + 1..=heading + 20)
+            .map(|r| text(range.get_value((r, 0))))
+            .filter(|t| t.starts_with(&format!("QS{i}.")))
+            .collect();
+        assert_eq!(items.len(), COUNTS[i - 1], "{name}");
+        assert_eq!(items[0], format!("QS{i}.1"));
+
+        // The rating column's data validation: whole numbers 0 to 4, with the scale as its
+        // input message.
+        let xml = zip_part(&bytes, &format!("xl/worksheets/sheet{}.xml", i + 1));
+        let first = heading + 2;
+        let last = heading + 1 + COUNTS[i - 1] as u32;
+        assert!(xml.contains("<dataValidation type=\"whole\""), "{name}: {xml}");
+        assert!(xml.contains(&format!("sqref=\"C{first}:C{last}\"")), "{name}");
+        assert!(xml.contains("<formula1>0</formula1><formula2>4</formula2>"), "{name}");
+        assert!(xml.contains("Tend to agree"), "the input message explains the scale");
+    }
+    let about = workbook.worksheet_range("About").expect("about");
+    assert_eq!(text(about.get_value((12, 0))), "Respondent group");
+    assert_eq!(text(about.get_value((13, 1))), "cqc-la-2023");
+    let about_xml = zip_part(&bytes, "xl/worksheets/sheet1.xml");
+    assert!(about_xml.contains("<dataValidation type=\"list\""), "the group cell offers the groups");
+
+    if let Some(csv) = libreoffice_csv(&bytes, "xlsx") {
+        assert!(csv.contains("Stage 1 self-assessment checklists"), "LibreOffice opened it: {csv}");
+    }
+    // LibreOffice understands the rating validation (it carries it into its own format).
+    if let Some(ods) = libreoffice_convert(&bytes, "xlsx", "ods") {
+        let content = zip_part(&ods, "content.xml");
+        assert!(content.contains("table:content-validation "), "validations survive in LibreOffice");
+        assert!(
+            content.contains("cell-content-is-whole-number() and cell-content-is-between(0,4)"),
+            "{content}"
+        );
+    }
+
+    // The CSV template: a header and one row per item.
+    let (status, csv) =
+        download(&f.app, &f.lead, &format!("/assessments/{}/checklists.csv", f.assessment)).await;
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).expect("utf8");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(
+        reader.headers().expect("header").iter().collect::<Vec<_>>(),
+        ["item", "text", "rating", "evidence", "evidence_needed"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 95);
+    assert_eq!(&rows[0][0], "QS1.1");
+    assert_eq!(&rows[94][0], "QS9.10");
+}
+
+#[tokio::test]
+async fn blank_checklists_are_for_members_of_the_council() {
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    for path in ["checklists.xlsx", "checklists.csv"] {
+        let path = format!("/assessments/{}/{path}", f.assessment);
+        for (email, expected) in [
+            (&f.world.viewer, 200),
+            (&f.world.contributor, 200),
+            (&f.world.admin, 200),
+            (&f.world.other_lead, 404),
+        ] {
+            let client = signed_in(&f.app, email).await;
+            assert_eq!(f.app.get_with(&client, &path).await.status(), expected, "{email} {path}");
+        }
+        let anonymous = f.app.get_with(&browser(), &path).await;
+        assert_eq!(anonymous.status(), 303);
+        let unknown = format!("/assessments/{}/checklists.xlsx", Uuid::now_v7());
+        assert_eq!(f.app.get_with(&f.lead, &unknown).await.status(), 404);
+    }
+}
+
+/// Stores `n` responses of `answers_each` QS1/QS2 answers straight through the store.
+async fn seed(app: &TestApp, assessment: Uuid, group: Uuid, n: usize, evidence: &str) {
+    let items: Vec<String> =
+        (1..=14).map(|i| format!("QS1.{i}")).chain((1..=12).map(|i| format!("QS2.{i}"))).collect();
+    let mut tx = app.db.begin().await.expect("tx");
+    for r in 0..n {
+        let answers: Vec<Answer> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| Answer {
+                item: item.parse().expect("item"),
+                rating: Rating::parse((i % 5) as i64).expect("rating"),
+                evidence: evidence.to_owned(),
+                evidence_needed: if i == 0 { "@SUM(A1:A9)".to_owned() } else { String::new() },
+            })
+            .collect();
+        let response = NewResponse {
+            id: Uuid::now_v7(),
+            assessment_id: assessment,
+            round_id: None,
+            group_id: group,
+            mode: "workshop",
+            user_id: None,
+            reference: selfassess::engagement::domain::new_reference(),
+            idempotency_key: format!("seed-{r}-{}", Uuid::now_v7()),
+            workshop_date: None,
+            facilitator: None,
+            participants: None,
+            submitted_at: time::OffsetDateTime::now_utc(),
+        };
+        engagement_store::insert_response(&mut tx, &response, &answers).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn exports_hold_every_answer_with_formulas_neutralised() {
+    for backend in backends() {
+        let f = fixture(backend).await;
+        let evil = "=HYPERLINK(\"http://evil.example\",\"Click\")";
+        seed(&f.app, f.assessment, f.groups[0].0, 3, evil).await;
+
+        let (status, csv) =
+            download(&f.app, &f.lead, &format!("/assessments/{}/responses.csv", f.assessment)).await;
+        assert_eq!(status, 200);
+        let csv = String::from_utf8(csv).expect("utf8");
+        assert!(csv.starts_with('\u{feff}'), "a byte order mark for Excel");
+        let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        assert_eq!(
+            reader.headers().expect("header").iter().collect::<Vec<_>>(),
+            [
+                "response",
+                "submitted_at",
+                "round",
+                "group",
+                "mode",
+                "item",
+                "rating",
+                "evidence",
+                "evidence_needed"
+            ]
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert_eq!(rows.len(), 3 * 26);
+        assert_eq!(&rows[0][3], f.groups[0].1.as_str());
+        assert_eq!(&rows[0][4], "workshop");
+        // Items in the framework's order: QS1.2 before QS1.10.
+        let items: Vec<&str> = rows.iter().take(26).map(|r| &r[5]).collect();
+        assert_eq!(&items[..3], ["QS1.1", "QS1.2", "QS1.3"]);
+        assert_eq!(items[13], "QS1.14");
+        for row in &rows {
+            assert_eq!(&row[7], format!("'{evil}"), "neutralised with an apostrophe");
+            assert!(!row[8].starts_with('@'));
+        }
+        assert_eq!(&rows[0][8], "'@SUM(A1:A9)");
+
+        let (status, bytes) =
+            download(&f.app, &f.lead, &format!("/assessments/{}/responses.xlsx", f.assessment)).await;
+        assert_eq!(status, 200);
+        let mut workbook = xlsx(&bytes);
+        assert_eq!(workbook.sheet_names(), ["Responses"]);
+        let range = workbook.worksheet_range("Responses").expect("sheet");
+        assert_eq!(range.height(), 1 + 3 * 26);
+        assert_eq!(text(range.get_value((0, 7))), "Why? What evidence do you have to support this?");
+        assert_eq!(text(range.get_value((1, 7))), format!("'{evil}"));
+        assert_eq!(range.get_value((1, 6)), Some(&Data::Float(0.0)), "ratings are numbers");
+        let xml = zip_part(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(!xml.contains("<f>") && !xml.contains("<f "), "no cell is a formula");
+        let formulas = workbook.worksheet_formula("Responses").expect("formulas");
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+        if let Some(csv) = libreoffice_csv(&bytes, "xlsx") {
+            assert!(csv.contains("'=HYPERLINK"), "LibreOffice reads the text, not a link: {csv}");
+            assert!(!csv.contains(",Click,"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn only_leads_and_platform_admins_export() {
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    seed(&f.app, f.assessment, f.groups[0].0, 1, "ok").await;
+    for format in ["csv", "xlsx"] {
+        let path = format!("/assessments/{}/responses.{format}", f.assessment);
+        for (email, expected) in [
+            (&f.world.lead, 200),
+            (&f.world.admin, 200),
+            (&f.world.qs_lead, 403),
+            (&f.world.verifier, 403),
+            (&f.world.contributor, 403),
+            (&f.world.viewer, 403),
+            (&f.world.other_lead, 404),
+        ] {
+            let client = signed_in(&f.app, email).await;
+            assert_eq!(f.app.get_with(&client, &path).await.status(), expected, "{email} {path}");
+        }
+    }
+    // Each export is in the audit trail, without answer text.
+    let entries = selfassess::audit::list(
+        &f.app.db,
+        &selfassess::audit::AuditFilter { action: Some("export_responses".into()), ..Default::default() },
+    )
+    .await
+    .expect("audit");
+    assert_eq!(entries.len(), 4, "lead and admin, two formats");
+}
+
+/// A copy of the blank workbook with cells changed: `(sheet, row, column, value)` with 0-based
+/// rows and columns; `extra` adds sheets. Every cell of the blank is carried over.
+fn filled(blank: &[u8], edits: &[(&str, u32, u16, Data)], extra: &[&str]) -> Vec<u8> {
+    let mut source = xlsx(blank);
+    let mut out = rust_xlsxwriter::Workbook::new();
+    for name in source.sheet_names() {
+        let range = source.worksheet_range(&name).expect("sheet");
+        let sheet = out.add_worksheet().set_name(&name).expect("name");
+        for (row, col, value) in range.used_cells() {
+            let (r, c) = (
+                row as u32 + range.start().expect("start").0,
+                (col as u32 + range.start().expect("start").1) as u16,
+            );
+            match value {
+                Data::String(s) => sheet.write_string(r, c, s).map(|_| ()),
+                Data::Float(v) => sheet.write_number(r, c, *v).map(|_| ()),
+                Data::Int(v) => sheet.write_number(r, c, *v as f64).map(|_| ()),
+                _ => Ok(()),
+            }
+            .expect("write");
+        }
+        for (target, row, col, value) in edits {
+            if *target == name {
+                match value {
+                    Data::String(s) => sheet.write_string(*row, *col, s).map(|_| ()),
+                    Data::Float(v) => sheet.write_number(*row, *col, *v).map(|_| ()),
+                    _ => Ok(()),
+                }
+                .expect("edit");
+            }
+        }
+    }
+    for name in extra {
+        out.add_worksheet().set_name(*name).expect("extra").write_string(0, 0, "notes").expect("write");
+    }
+    out.save_to_buffer().expect("save")
+}
+
+/// The 0-based row of `item` in the blank workbook.
+fn row_of(blank: &[u8], sheet: &str, item: &str) -> u32 {
+    let mut workbook = xlsx(blank);
+    let range = workbook.worksheet_range(sheet).expect("sheet");
+    let start = range.start().expect("start").0;
+    (0..range.height() as u32).find(|r| text(range.get((*r as usize, 0))) == item).expect("item row") + start
+}
+
+async fn upload(
+    f: &Fixture,
+    client: &reqwest::Client,
+    bytes: Vec<u8>,
+    file_name: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = format!("/assessments/{}/import", f.assessment);
+    let token = f.app.csrf_with(client, &page).await;
+    let mut form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()));
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    let token: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    client
+        .post(format!("{}{page}?csrf_token={token}", f.app.address))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+}
+
+async fn problems_of(response: reqwest::Response) -> Vec<String> {
+    assert_eq!(response.status(), 422);
+    let html = scraper::Html::parse_document(&response.text().await.expect("body"));
+    let mut problems = select_texts(&html, "#file-problems li");
+    problems.extend(select_texts(&html, ".govuk-error-summary__list li"));
+    problems
+}
+
+async fn counts(f: &Fixture) -> (i64, i64) {
+    engagement_store::count_responses(&f.app.db, f.assessment).await.expect("counts")
+}
+
+async fn blank_workbook(f: &Fixture) -> Vec<u8> {
+    let (status, bytes) =
+        download(&f.app, &f.lead, &format!("/assessments/{}/checklists.xlsx", f.assessment)).await;
+    assert_eq!(status, 200);
+    bytes
+}
+
+/// Uploads, checks the preview, confirms; returns the preview's address.
+async fn import_and_confirm(f: &Fixture, bytes: Vec<u8>, fields: &[(&str, &str)]) -> String {
+    let response = upload(f, &f.lead, bytes, "checklist.xlsx", fields).await;
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap_or_default());
+    let preview = response.headers()["location"].to_str().expect("location").to_owned();
+    let confirm = format!("{preview}/confirm");
+    let done = f.app.post_form_with(&f.lead, &preview, &confirm, &[]).await;
+    assert_eq!(done.status(), 303);
+    preview
+}
+
+#[tokio::test]
+async fn a_filled_in_workbook_imports_as_one_response() {
+    for backend in backends() {
+        let f = fixture(backend).await;
+        let blank = blank_workbook(&f).await;
+        let qs1 = SHEETS[1];
+        let qs7 = SHEETS[7];
+        let edits = vec![
+            ("About", 12, 1, Data::String(f.groups[1].1.clone())),
+            (qs1, row_of(&blank, qs1, "QS1.1"), 2, Data::Float(3.0)),
+            (qs1, row_of(&blank, qs1, "QS1.1"), 3, Data::String("Monthly audits".into())),
+            (qs1, row_of(&blank, qs1, "QS1.2"), 2, Data::String("Tend to disagree".into())),
+            (qs1, row_of(&blank, qs1, "QS1.2"), 4, Data::String("Waiting list data".into())),
+            (qs1, row_of(&blank, qs1, "QS1.14"), 2, Data::Float(0.0)),
+            (qs7, row_of(&blank, qs7, "QS7.15"), 2, Data::Float(4.0)),
+        ];
+        let bytes = filled(&blank, &edits, &[]);
+
+        let response =
+            upload(&f, &f.lead, bytes.clone(), "checklist.xlsx", &[("group", ""), ("mode", "response")])
+                .await;
+        assert_eq!(response.status(), 303);
+        let preview = response.headers()["location"].to_str().expect("location").to_owned();
+        assert_eq!(counts(&f).await, (0, 0), "nothing is stored before confirming");
+        let (status, html) = f.app.get_html_with(&f.lead, &preview).await;
+        assert_eq!(status, 200);
+        let summary = select_texts(&html, ".govuk-summary-list__value");
+        assert!(summary.contains(&f.groups[1].1), "{summary:?}");
+        assert!(summary.contains(&"4".to_owned()), "four answers: {summary:?}");
+        let cells = select_texts(&html, "#answers-QS1 td");
+        assert_eq!(cells[..3], ["3 Tend to agree", "Monthly audits", ""]);
+        assert_eq!(cells[3], "2 Tend to disagree");
+
+        let done = f.app.post_form_with(&f.lead, &preview, &format!("{preview}/confirm"), &[]).await;
+        assert_eq!(done.status(), 303);
+        assert_eq!(counts(&f).await, (1, 4));
+        let (_, html) = f.app.get_html_with(&f.lead, &preview).await;
+        assert_eq!(select_texts(&html, ".govuk-panel__title"), ["Checklist imported"]);
+
+        // Stored as an import, in the About sheet's group; in the export as well.
+        let (_, csv) =
+            download(&f.app, &f.lead, &format!("/assessments/{}/responses.csv", f.assessment)).await;
+        let csv = String::from_utf8(csv).expect("utf8");
+        let rows: Vec<csv::StringRecord> =
+            csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes())
+                .records()
+                .map(|r| r.expect("row"))
+                .collect();
+        let summary: Vec<(String, String, String, String)> = rows
+            .iter()
+            .map(|r| (r[3].to_owned(), r[4].to_owned(), r[5].to_owned(), r[6].to_owned()))
+            .collect();
+        let group = f.groups[1].1.clone();
+        assert_eq!(
+            summary,
+            [
+                (group.clone(), "import".into(), "QS1.1".into(), "3".into()),
+                (group.clone(), "import".into(), "QS1.2".into(), "2".into()),
+                (group.clone(), "import".into(), "QS1.14".into(), "0".into()),
+                (group, "import".into(), "QS7.15".into(), "4".into()),
+            ]
+        );
+
+        // The same file again: refused, counted once. Confirming the old preview again too.
+        let again = problems_of(upload(&f, &f.lead, bytes, "copy.xlsx", &[("mode", "response")]).await).await;
+        assert!(again.iter().any(|p| p.contains("This file was imported on")), "{again:?}");
+        let replay = f.app.post_form_with(&f.lead, &preview, &format!("{preview}/confirm"), &[]).await;
+        assert_eq!(replay.status(), 303);
+        assert_eq!(counts(&f).await, (1, 4));
+
+        // The import is audited, without answer text.
+        let entries = selfassess::audit::list(
+            &f.app.db,
+            &selfassess::audit::AuditFilter { action: Some("import".into()), ..Default::default() },
+        )
+        .await
+        .expect("audit");
+        assert_eq!(entries.len(), 1);
+        let summary = entries[0].summary.to_string();
+        assert!(summary.contains("\"answers\":4") && !summary.contains("Monthly audits"), "{summary}");
+    }
+}
+
+#[tokio::test]
+async fn a_workbook_with_a_wrong_sheet_or_rating_is_refused_whole() {
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    let blank = blank_workbook(&f).await;
+    let qs1 = SHEETS[1];
+    let row = row_of(&blank, qs1, "QS1.6");
+    let group = ("About", 12, 1, Data::String(f.groups[0].1.clone()));
+    let good = (qs1, row_of(&blank, qs1, "QS1.1"), 2, Data::Float(3.0));
+
+    let extra = filled(&blank, &[group.clone(), good.clone()], &["Sheet1"]);
+    let problems = problems_of(upload(&f, &f.lead, extra, "x.xlsx", &[("mode", "response")]).await).await;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("Sheet 'Sheet1': this is not a sheet of the blank checklist workbook")),
+        "{problems:?}"
+    );
+
+    let bad = filled(
+        &blank,
+        &[
+            group.clone(),
+            good.clone(),
+            (qs1, row, 2, Data::String("agree".into())),
+            (qs1, row + 1, 2, Data::Float(7.0)),
+            (qs1, row + 2, 3, Data::String("Evidence without a rating".into())),
+        ],
+        &[],
+    );
+    let problems = problems_of(upload(&f, &f.lead, bad, "x.xlsx", &[("mode", "response")]).await).await;
+    for expected in [
+        format!(
+            "Sheet 'QS1 Assessing needs', row {}, column C: rating must be 1, 2, 3, 4 or 0, not 'agree'",
+            row + 1
+        ),
+        format!(
+            "Sheet 'QS1 Assessing needs', row {}, column C: rating must be 1, 2, 3, 4 or 0, not '7'",
+            row + 2
+        ),
+        format!(
+            "Sheet 'QS1 Assessing needs', row {}, column C: there is evidence but no rating: type 1, 2, 3, 4, or 0 for don't know",
+            row + 3
+        ),
+    ] {
+        assert!(problems.contains(&expected), "missing {expected:?} in {problems:?}");
+    }
+
+    let unknown_group =
+        filled(&blank, &[("About", 12, 1, Data::String("Councillors".into())), good.clone()], &[]);
+    let problems =
+        problems_of(upload(&f, &f.lead, unknown_group, "x.xlsx", &[("mode", "response")]).await).await;
+    assert!(
+        problems.iter().any(
+            |p| p.starts_with("Sheet 'About', row 13, column B: 'Councillors' is not a respondent group")
+        ),
+        "{problems:?}"
+    );
+
+    let not_a_workbook = problems_of(
+        upload(&f, &f.lead, b"PK\x03\x04garbage".to_vec(), "x.xlsx", &[("mode", "response")]).await,
+    )
+    .await;
+    assert!(not_a_workbook.iter().any(|p| p.contains("zip structure is damaged")), "{not_a_workbook:?}");
+    let nothing = problems_of(upload(&f, &f.lead, Vec::new(), "", &[("mode", "response")]).await).await;
+    assert!(nothing.iter().any(|p| p.contains("Choose the completed checklist file")), "{nothing:?}");
+
+    assert_eq!(counts(&f).await, (0, 0), "nothing was stored");
+    let pending: i64 = match &f.app.db {
+        selfassess::db::Db::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM spreadsheet_imports")
+            .fetch_one(pool)
+            .await
+            .expect("count"),
+        selfassess::db::Db::Postgres(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM spreadsheet_imports")
+            .fetch_one(pool)
+            .await
+            .expect("count"),
+    };
+    assert_eq!(pending, 0, "no preview was kept");
+}
+
+#[tokio::test]
+async fn workshops_and_csv_templates_import_too() {
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    let blank = blank_workbook(&f).await;
+    let qs2 = SHEETS[2];
+    let bytes = filled(&blank, &[(qs2, row_of(&blank, qs2, "QS2.3"), 2, Data::Float(4.0))], &[]);
+
+    // A workshop needs its date, facilitator and participants; the group from the form.
+    let group = f.groups[2].0.to_string();
+    let problems = problems_of(
+        upload(&f, &f.lead, bytes.clone(), "w.xlsx", &[("group", &group), ("mode", "workshop")]).await,
+    )
+    .await;
+    assert!(problems.iter().any(|p| p.contains("Enter the facilitator's name")), "{problems:?}");
+    import_and_confirm(
+        &f,
+        bytes,
+        &[
+            ("group", &group),
+            ("mode", "workshop"),
+            ("workshop_date", "2026-05-14"),
+            ("facilitator", "Sam Patel"),
+            ("participants", "12"),
+        ],
+    )
+    .await;
+    assert_eq!(counts(&f).await, (1, 1));
+
+    // The CSV template, filled in (the group must come from the form: a CSV has no About).
+    let (_, template) =
+        download(&f.app, &f.lead, &format!("/assessments/{}/checklists.csv", f.assessment)).await;
+    let template = String::from_utf8(template).expect("utf8");
+    let mut lines: Vec<String> = template.lines().map(str::to_owned).collect();
+    lines[1] = format!("{},Tend to agree,Audit results,", lines[1].trim_end_matches(",,,"));
+    lines[2] = format!("{},0,,Survey of carers", lines[2].trim_end_matches(",,,"));
+    let csv = lines.join("\n").into_bytes();
+    let problems =
+        problems_of(upload(&f, &f.lead, csv.clone(), "c.csv", &[("mode", "response")]).await).await;
+    assert!(problems.iter().any(|p| p.contains("Choose the respondent group")), "{problems:?}");
+    import_and_confirm(&f, csv, &[("group", &group), ("mode", "response")]).await;
+    assert_eq!(counts(&f).await, (2, 3));
+
+    // Saved by LibreOffice as .ods (when it is installed): the same answers import.
+    let qs9 = SHEETS[9];
+    let edits = [
+        ("About", 12, 1, Data::String(f.groups[4].1.clone())),
+        (qs9, row_of(&blank, qs9, "QS9.10"), 2, Data::Float(2.0)),
+        (qs9, row_of(&blank, qs9, "QS9.10"), 3, Data::String("=1+1 is what we wrote".into())),
+    ];
+    if let Some(ods) = libreoffice_convert(&filled(&blank, &edits, &[]), "xlsx", "ods") {
+        import_and_confirm(&f, ods, &[("mode", "response")]).await;
+        assert_eq!(counts(&f).await, (3, 4));
+    }
+}
+
+#[tokio::test]
+async fn only_leads_and_platform_admins_import() {
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    let path = format!("/assessments/{}/import", f.assessment);
+    for (email, expected) in [
+        (&f.world.lead, 200),
+        (&f.world.admin, 200),
+        (&f.world.contributor, 403),
+        (&f.world.viewer, 403),
+        (&f.world.other_lead, 404),
+    ] {
+        let client = signed_in(&f.app, email).await;
+        assert_eq!(f.app.get_with(&client, &path).await.status(), expected, "{email}");
+    }
+    // A contributor's upload is refused before the file is read.
+    let contributor = signed_in(&f.app, &f.world.contributor).await;
+    let token = f.app.csrf_with(&contributor, "/account").await;
+    let response = contributor
+        .post(format!("{}{path}?csrf_token={token}", f.app.address))
+        .multipart(reqwest::multipart::Form::new().text("mode", "response"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403);
+    // Without the form token in the query string: refused.
+    let response = f
+        .lead
+        .post(format!("{}{path}", f.app.address))
+        .multipart(reqwest::multipart::Form::new().text("mode", "response"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403);
+    // Another council's lead cannot see a preview either.
+    let blank = blank_workbook(&f).await;
+    let qs1 = SHEETS[1];
+    let bytes = filled(
+        &blank,
+        &[
+            ("About", 12, 1, Data::String(f.groups[0].1.clone())),
+            (qs1, row_of(&blank, qs1, "QS1.1"), 2, Data::Float(1.0)),
+        ],
+        &[],
+    );
+    let response = upload(&f, &f.lead, bytes, "x.xlsx", &[("mode", "response")]).await;
+    let preview = response.headers()["location"].to_str().expect("location").to_owned();
+    let other = signed_in(&f.app, &f.world.other_lead).await;
+    assert_eq!(f.app.get_with(&other, &preview).await.status(), 404);
+    let viewer = signed_in(&f.app, &f.world.viewer).await;
+    assert_eq!(f.app.get_with(&viewer, &preview).await.status(), 403);
+}
+
+/// A million answers exported in bounded memory. Slow (it stores the million answers first),
+/// so run by hand: `cargo test --release --test integration large_exports -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn large_exports_stream_in_bounded_memory() {
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    let evidence = "We audit a sample of assessments every month and report to the board; see the QA report.";
+    let per_batch: usize = 500;
+    let responses: usize = 1_000_000 / 26 + 1;
+    let started = std::time::Instant::now();
+    for _ in 0..responses.div_ceil(per_batch) {
+        seed(&f.app, f.assessment, f.groups[0].0, per_batch, evidence).await;
+    }
+    let (_, answers) = counts(&f).await;
+    println!("stored {answers} answers in {:?}", started.elapsed());
+
+    for format in ["csv", "xlsx"] {
+        // Resets the peak resident size (Linux), so it measures the export alone.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let started = std::time::Instant::now();
+        let mut response =
+            f.app.get_with(&f.lead, &format!("/assessments/{}/responses.{format}", f.assessment)).await;
+        assert_eq!(response.status(), 200);
+        let mut total = 0usize;
+        while let Some(chunk) = response.chunk().await.expect("chunk") {
+            total += chunk.len();
+        }
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let peak = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?").to_owned();
+        println!(
+            "{format}: {total} bytes in {:?}; peak resident size of the whole test process {peak}",
+            started.elapsed()
+        );
+        let kb: u64 = peak.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+        assert!(kb < 400 * 1024, "{format} export peaked at {kb} kB");
+    }
+}
