@@ -34,6 +34,17 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Create a demonstration council with people, an assessment and synthetic responses.
+    Demo {
+        /// How many synthetic survey responses to make.
+        #[arg(long, default_value_t = 300)]
+        respondents: usize,
+        /// Seed for the random answers (the same seed makes the same demo).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]
@@ -137,6 +148,7 @@ fn main() -> ExitCode {
             return framework_check(&path);
         }
         Some(Command::Admin { command }) => return run_once(admin(command)),
+        Some(Command::Demo { respondents, seed, db }) => return run_once(demo(respondents, seed, db)),
         Some(Command::Audit { command: AuditCommand::Verify { db } }) => {
             return run_once(async move {
                 let db = db.open().await?;
@@ -211,6 +223,29 @@ async fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn demo(respondents: usize, seed: u64, db: DbArgs) -> anyhow::Result<ExitCode> {
+    let frameworks = selfassess::framework::Frameworks::shipped()?;
+    let database = db.open().await?;
+    let demo = selfassess::engagement::demo::create(&database, &frameworks, respondents, seed).await?;
+    println!(
+        "Created {} with {} synthetic responses.",
+        selfassess::engagement::demo::DEMO_COUNCIL,
+        demo.responses
+    );
+    println!();
+    println!("Sign in at /sign-in (for example http://127.0.0.1:8080/sign-in) as:");
+    for (role, email, password) in &demo.people {
+        println!("  {role:<36} {email:<52} password: {password}");
+    }
+    println!();
+    println!("Council:    /councils/{}", demo.council_id);
+    println!("Assessment: /assessments/{}", demo.assessment_id);
+    println!("Survey:     {} (open; anyone can answer)", demo.round_link);
+    println!();
+    println!("These passwords are shown only now. The data is made up; the council is not real.");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn framework_check(path: &std::path::Path) -> ExitCode {

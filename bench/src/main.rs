@@ -19,6 +19,8 @@ fn main() {
         Some("load") => runtime().block_on(load::run(&args[1..])),
         Some("reference") => runtime().block_on(reference::run(&args[1..])),
         Some("count") => count(&args[1..]),
+        Some("free-port") => free_port(),
+        Some("report") => report(&args[1..]),
         _ => Err("usage: selfassess-bench setup|load|reference|count …".into()),
     };
     if let Err(error) = result {
@@ -47,6 +49,74 @@ fn count(args: &[String]) -> Result<()> {
     let responses: i64 = conn.query_row("SELECT COUNT(*) FROM responses", [], |r| r.get(0))?;
     let answers: i64 = conn.query_row("SELECT COUNT(*) FROM answers", [], |r| r.get(0))?;
     println!("{responses} {answers}");
+    Ok(())
+}
+
+fn free_port() -> Result<()> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    println!("{}", listener.local_addr()?.port());
+    Ok(())
+}
+
+/// Prints the table from `--dir`'s `{app,tx,group}.json` (the load results) and
+/// `{app,tx,group}.count` (rows stored); exits non-zero if stored ≠ acknowledged.
+fn report(args: &[String]) -> Result<()> {
+    let dir = std::path::PathBuf::from(arg(args, "--dir")?);
+    let runs = [
+        ("app", "selfassess (whole stack)"),
+        ("tx", "reference: transaction per request"),
+        ("group", "reference: single writer, group"),
+    ];
+    let mut results = Vec::new();
+    for (name, label) in runs {
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json")))?)?;
+        let counts: Vec<i64> = std::fs::read_to_string(dir.join(format!("{name}.count")))?
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<std::result::Result<_, _>>()?;
+        results.push((label, json, counts));
+    }
+    let num = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    println!("  {:<36} {:>10} {:>9} {:>9} {:>8}", "", "subm./s", "p50 ms", "p99 ms", "errors");
+    for (label, json, _) in &results {
+        println!(
+            "  {:<36} {:>10} {:>9} {:>9} {:>8}",
+            label,
+            num(json, "per_second"),
+            num(json, "p50_ms"),
+            num(json, "p99_ms"),
+            num(json, "errors")
+        );
+    }
+    let (app, tx, group) = (num(&results[0].1, "per_second"), num(&results[1].1, "per_second"), num(&results[2].1, "per_second"));
+    let p99 = num(&results[0].1, "p99_ms");
+    let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
+    println!();
+    println!("  selfassess / transaction-per-request reference: {:>4.0} %  (target >= 100 %: {})", 100.0 * app / tx, verdict(app >= tx));
+    println!("  selfassess / group-commit reference:            {:>4.0} %  (target >= 30 %: {})", 100.0 * app / group, verdict(app >= 0.3 * group));
+    println!("  selfassess p99:                                 {p99:>4} ms (target <= 50 ms: {})", verdict(p99 <= 50.0));
+    for (label, json, _) in &results {
+        println!("  HTTP statuses, {label}: {}", json["statuses"]);
+    }
+    println!();
+    println!("Stored = acknowledged (nothing lost, nothing doubled):");
+    let mut all_ok = true;
+    for (label, json, counts) in &results {
+        let acked = json["acknowledged"].as_i64().unwrap_or(-1);
+        let ok = counts.len() == 2 && counts[0] == acked && counts[1] == acked * 12;
+        all_ok &= ok;
+        println!(
+            "  {:<36} acknowledged {:>8}  stored {:>8}  answers {:>9}  {}",
+            label,
+            acked,
+            counts.first().copied().unwrap_or(-1),
+            counts.get(1).copied().unwrap_or(-1),
+            if ok { "ok" } else { "MISMATCH" }
+        );
+    }
+    if !all_ok {
+        return Err("stored and acknowledged counts differ".into());
+    }
     Ok(())
 }
 

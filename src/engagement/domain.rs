@@ -17,6 +17,11 @@ impl Rating {
         (0..=4).contains(&value).then_some(Rating(value as u8))
     }
 
+    /// A rating from a value known to be in range (values above 4 become 4).
+    pub fn clamped(value: u8) -> Rating {
+        Rating(value.min(4))
+    }
+
     pub fn value(self) -> u8 {
         self.0
     }

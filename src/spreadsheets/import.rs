@@ -174,6 +174,15 @@ impl Cells for CsvCells {
     }
 }
 
+/// What the tables of a file gave so far.
+#[derive(Default)]
+struct Collected {
+    /// Each item's row (1-based), to name the first when an item comes twice.
+    seen: BTreeMap<ChecklistItemId, u32>,
+    answers: Vec<ReadAnswer>,
+    problems: Vec<FileProblem>,
+}
+
 /// Reads the answer rows of one table: `sheet` is the sheet's name (workbooks) and
 /// `statement` the quality statement its items must belong to (`None`: any, for the CSV
 /// template).
@@ -183,10 +192,9 @@ fn read_rows(
     rows: std::ops::RangeInclusive<u32>,
     sheet: Option<&str>,
     statement: Option<&QualityStatement>,
-    seen: &mut BTreeMap<ChecklistItemId, u32>,
-    answers: &mut Vec<ReadAnswer>,
-    problems: &mut Vec<FileProblem>,
+    out: &mut Collected,
 ) {
+    let Collected { seen, answers, problems } = out;
     for row in rows {
         let at = |col: u16| Location::cell(sheet, row, u32::from(col));
         let item_cell = cells.value(row, COL_ITEM);
@@ -335,8 +343,7 @@ fn read_workbook(framework: &Framework, bytes: &[u8]) -> Result<ReadChecklist, V
         }
     }
 
-    let mut answers = Vec::new();
-    let mut seen = BTreeMap::new();
+    let mut collected = Collected { problems, ..Collected::default() };
     for (name, qs) in &expected {
         if !names.contains(name) {
             continue;
@@ -344,7 +351,7 @@ fn read_workbook(framework: &Framework, bytes: &[u8]) -> Result<ReadChecklist, V
         let range = match workbook.worksheet_range(name) {
             Ok(range) => range,
             Err(_) => {
-                problems.push(FileProblem::new(Location::sheet(name), "the sheet cannot be read"));
+                collected.problems.push(FileProblem::new(Location::sheet(name), "the sheet cannot be read"));
                 continue;
             }
         };
@@ -352,7 +359,7 @@ fn read_workbook(framework: &Framework, bytes: &[u8]) -> Result<ReadChecklist, V
             range.value(row, COL_ITEM).as_text().trim().eq_ignore_ascii_case(HEADINGS[usize::from(COL_ITEM)])
         });
         let Some(heading) = heading else {
-            problems.push(FileProblem::new(
+            collected.problems.push(FileProblem::new(
                 Location::sheet(name),
                 format!(
                     "the table's heading row ({}, {}, {}, …) is missing; keep the blank checklist's layout",
@@ -363,7 +370,7 @@ fn read_workbook(framework: &Framework, bytes: &[u8]) -> Result<ReadChecklist, V
         };
         let rating_heading = range.value(heading, COL_RATING).as_text();
         if !rating_heading.trim().to_lowercase().starts_with("rating") {
-            problems.push(FileProblem::new(
+            collected.problems.push(FileProblem::new(
                 Location::cell(Some(name), heading, u32::from(COL_RATING)),
                 format!(
                     "expected the heading 'Rating' here, not {}; do not insert, move or remove columns",
@@ -373,18 +380,9 @@ fn read_workbook(framework: &Framework, bytes: &[u8]) -> Result<ReadChecklist, V
             continue;
         }
         let last = *Cells::rows(&range).end();
-        read_rows(
-            framework,
-            &range,
-            heading + 1..=last,
-            Some(name),
-            Some(qs),
-            &mut seen,
-            &mut answers,
-            &mut problems,
-        );
+        read_rows(framework, &range, heading + 1..=last, Some(name), Some(qs), &mut collected);
     }
-    finish(FileKind::Workbook, group, answers, problems)
+    finish(FileKind::Workbook, group, collected)
 }
 
 fn read_csv(framework: &Framework, bytes: &[u8]) -> Result<ReadChecklist, Vec<FileProblem>> {
@@ -421,19 +419,17 @@ fn read_csv(framework: &Framework, bytes: &[u8]) -> Result<ReadChecklist, Vec<Fi
         )]);
     }
     let cells = CsvCells(rows);
-    let mut answers = Vec::new();
-    let mut problems = Vec::new();
-    let mut seen = BTreeMap::new();
-    read_rows(framework, &cells, cells.rows(), None, None, &mut seen, &mut answers, &mut problems);
-    finish(FileKind::Csv, None, answers, problems)
+    let mut collected = Collected::default();
+    read_rows(framework, &cells, cells.rows(), None, None, &mut collected);
+    finish(FileKind::Csv, None, collected)
 }
 
 fn finish(
     kind: FileKind,
     group: Option<(Location, String)>,
-    mut answers: Vec<ReadAnswer>,
-    mut problems: Vec<FileProblem>,
+    collected: Collected,
 ) -> Result<ReadChecklist, Vec<FileProblem>> {
+    let Collected { mut answers, mut problems, .. } = collected;
     if answers.is_empty() && problems.is_empty() {
         problems.push(FileProblem::new(
             Location::file(),

@@ -352,3 +352,33 @@ async fn a_storage_failure_answers_503_with_retry_after_and_the_app_recovers_by_
     assert_eq!(status, 201);
     assert_eq!(counts(&app, &s.assessment).await, (2, 24));
 }
+
+#[tokio::test]
+async fn the_demo_council_has_a_person_per_role_and_patterned_responses() {
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let frameworks = selfassess::framework::Frameworks::shipped().expect("frameworks");
+    let demo = selfassess::engagement::demo::create(&app.db, &frameworks, 60, 1).await.expect("demo");
+    assert_eq!(demo.people.len(), 6);
+    assert_eq!(demo.responses, 60);
+    let (responses, answers) = counts(&app, &demo.assessment_id.to_string()).await;
+    assert_eq!((responses, answers), (60, 60 * 95));
+    // Every person can sign in with the printed password.
+    for (_, email, password) in &demo.people {
+        app.sign_in_with(&crate::helpers::browser(), email, password).await;
+    }
+    // Groups really differ on a "groups disagree" item (QS1.3): staff agree, people do not.
+    let rows: Vec<(String, i64)> = selfassess::on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT g.evidence_category, a.rating FROM answers a JOIN responses r ON r.id = a.response_id \
+         JOIN respondent_groups g ON g.id = r.group_id WHERE a.item = 'QS1.3' AND a.rating > 0")
+        .fetch_all(pool).await.expect("rows"));
+    let share = |staff: bool| {
+        let picked: Vec<i64> =
+            rows.iter().filter(|(c, _)| (c != "peoples_experience") == staff).map(|(_, r)| *r).collect();
+        picked.iter().filter(|r| **r >= 3).count() as f64 / picked.len() as f64
+    };
+    assert!(share(true) > 0.6 && share(false) < 0.4, "staff {} people {}", share(true), share(false));
+    assert!(matches!(
+        selfassess::engagement::demo::create(&app.db, &frameworks, 1, 1).await,
+        Err(selfassess::engagement::demo::DemoError::Exists)
+    ));
+}
