@@ -132,9 +132,11 @@ impl Application {
 
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), then closes the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let housekeeping = tokio::spawn(crate::db::maintenance::run_forever(self.db.clone()));
         // Connection info gives sign-in throttling the client's address.
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
+        housekeeping.abort();
         self.db.close().await;
         served
     }

@@ -471,3 +471,10 @@ pub async fn server_key(db: &Db, name: &str, fresh: &str) -> Result<String, DbEr
     });
     Ok(value)
 }
+
+/// Deletes sign-in failures older than `before` (they only matter inside the throttling window).
+pub async fn delete_old_login_failures(db: &Db, before: OffsetDateTime) -> Result<u64, DbError> {
+    Ok(
+        on_db!(db, pool => sqlx::query("DELETE FROM login_failures WHERE at <= $1").bind(before).execute(pool).await?.rows_affected()),
+    )
+}

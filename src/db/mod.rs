@@ -5,6 +5,7 @@
 //! accept, and run it with [`on_db!`].
 
 pub mod health;
+pub mod maintenance;
 
 use crate::config::DatabaseUrl;
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -113,13 +113,31 @@ pub async fn insert_group(tx: &mut Tx, g: &GroupRow, now: OffsetDateTime) -> Res
 
 /// Assessments of these councils, newest first (all councils when `councils` is `None`).
 pub async fn assessments(db: &Db, councils: Option<&[Uuid]>) -> Result<Vec<AssessmentRow>, DbError> {
-    let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments ORDER BY created_at DESC");
-    let all: Vec<AssessmentRow> =
-        on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
-    Ok(match councils {
-        None => all,
-        Some(ids) => all.into_iter().filter(|a| ids.contains(&a.council_id)).collect(),
-    })
+    let mut found: Vec<AssessmentRow> = match councils {
+        None => {
+            let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments");
+            on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?)
+        }
+        Some(ids) => {
+            // One query per council: a person belongs to a handful at most.
+            let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE council_id = $1");
+            let mut rows = Vec::new();
+            for id in ids {
+                let mut more: Vec<AssessmentRow> = on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_all(pool).await?);
+                rows.append(&mut more);
+            }
+            rows
+        }
+    };
+    found.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    Ok(found)
+}
+
+/// Deletes answers in progress whose round has closed (or that have expired).
+pub async fn delete_expired_drafts(db: &Db, now: OffsetDateTime) -> Result<u64, DbError> {
+    Ok(
+        on_db!(db, pool => sqlx::query("DELETE FROM drafts WHERE expires_at <= $1").bind(now).execute(pool).await?.rows_affected()),
+    )
 }
 
 pub async fn assessment(db: &Db, id: Uuid) -> Result<Option<AssessmentRow>, DbError> {

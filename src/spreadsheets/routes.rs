@@ -94,11 +94,14 @@ async fn blank_csv(
 }
 
 /// A body fed through a channel; an `Err` ends the download abruptly, so a half-written
-/// file is never mistaken for a whole one.
+/// file is never mistaken for a whole one. Fused: the compression layer polls again after
+/// the end.
 fn channel_body(rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>) -> Body {
-    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    }))
+    use futures_util::StreamExt;
+    Body::from_stream(
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })
+            .fuse(),
+    )
 }
 
 async fn export_csv(

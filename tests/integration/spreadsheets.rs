@@ -322,6 +322,19 @@ async fn exports_hold_every_answer_with_formulas_neutralised() {
         assert!(!xml.contains("<f>") && !xml.contains("<f "), "no cell is a formula");
         let formulas = workbook.worksheet_formula("Responses").expect("formulas");
         assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+        // Compressed on the way (as browsers ask): the streamed bodies end cleanly.
+        for format in ["csv", "xlsx"] {
+            let response = f
+                .lead
+                .get(format!("{}/assessments/{}/responses.{format}", f.app.address, f.assessment))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(response.headers()["content-encoding"], "gzip");
+            let body = response.bytes().await.expect("the whole compressed body");
+            assert!(body.starts_with(&[0x1f, 0x8b]), "{format}");
+        }
         if let Some(csv) = libreoffice_csv(&bytes, "xlsx") {
             assert!(csv.contains("'=HYPERLINK"), "LibreOffice reads the text, not a link: {csv}");
             assert!(!csv.contains(",Click,"));

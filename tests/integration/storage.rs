@@ -67,3 +67,28 @@ async fn readyz_answers_503_when_the_database_refuses_writes() {
     }
     assert_eq!(app.get("/readyz").await.status(), 200, "recovers once the cause is gone");
 }
+
+#[tokio::test]
+async fn housekeeping_purges_what_is_no_longer_needed() {
+    use crate::helpers::{Backend, PASSWORD, browser};
+    let app = spawn_app(Backend::Sqlite).await;
+    app.create_admin("admin@example.org").await;
+    let client = browser();
+    app.sign_in_with(&client, "admin@example.org", PASSWORD).await;
+    let failed = browser();
+    let response = app
+        .post_form_with(
+            &failed,
+            "/sign-in",
+            "/sign-in",
+            &[("email", "x@example.org"), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let now = time::OffsetDateTime::now_utc();
+    let nothing_yet = selfassess::db::maintenance::run_once(&app.db, now).await.expect("run");
+    assert_eq!(nothing_yet, Default::default(), "live rows are kept");
+    let later = now + time::Duration::hours(13);
+    let purged = selfassess::db::maintenance::run_once(&app.db, later).await.expect("run");
+    assert_eq!((purged.sessions, purged.login_failures), (1, 1));
+}
