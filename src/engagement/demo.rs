@@ -210,6 +210,7 @@ pub async fn create(
     )
     .await
     .map_err(failed)?;
+    service::set_status(db, &admin, assessment.id, "stage1").await.map_err(failed)?;
     let groups = store::groups(db, assessment.id).await?;
     let rfc =
         |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();

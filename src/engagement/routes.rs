@@ -24,6 +24,7 @@ pub fn router() -> Routes {
         .get("/councils/{council_id}/assessments/new", new_assessment_page)
         .post("/councils/{council_id}/assessments/new", create_assessment)
         .get("/assessments/{id}", assessment_page)
+        .post("/assessments/{id}/status", set_status)
         .post("/assessments/{id}/groups", add_group)
         .post("/assessments/{id}/groups/{group_id}", update_group)
         .get("/assessments/{id}/rounds/new", new_round_page)
@@ -160,6 +161,7 @@ async fn assessment_context(
         .collect();
     let status =
         domain::STATUSES.iter().find(|(id, _)| *id == assessment.status).map(|(_, l)| *l).unwrap_or_default();
+    let assessment_status = assessment.status.clone();
     Ok(context! {
         assessment => context! {
             id => id.to_string(), title => assessment.title, status, framework => assessment.framework_key,
@@ -169,6 +171,7 @@ async fn assessment_context(
         groups => group_rows,
         rounds,
         by_mode,
+        statuses => domain::STATUSES.iter().map(|(v, t)| context! { value => *v, text => *t, selected => *v == assessment_status }).collect::<Vec<_>>(),
         categories => domain::GROUP_CATEGORIES.iter().map(|(v, t)| context! { value => *v, text => *t }).collect::<Vec<_>>(),
         is_lead => actor.can_lead(assessment.council_id).is_ok(),
         can_record => actor.can_lead(assessment.council_id).is_ok()
@@ -186,6 +189,30 @@ async fn assessment_page(
     Ok(page
         .render("engagement/assessment.html", assessment_context(&state, &actor, id).await?)?
         .into_response())
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    page: Page,
+    Path(raw): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    match service::set_status(&state.db, &actor, id, &form.status).await {
+        Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
+        Err(EngagementError::Invalid(problems)) => {
+            let context = assessment_context(&state, &actor, id).await?;
+            page.render_invalid("engagement/assessment.html", &field_errors(problems), context)
+        }
+        Err(e) => Err(to_app(e)),
+    }
 }
 
 #[derive(Deserialize)]

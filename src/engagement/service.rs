@@ -645,3 +645,33 @@ pub async fn record_workshop(
     tx.commit().await?;
     Ok(stored.reference)
 }
+
+/// Moves an assessment to another status (planning, stage 1, stage 2, stage 3, complete).
+pub async fn set_status(
+    db: &Db,
+    actor: &Actor,
+    assessment_id: Uuid,
+    status: &str,
+) -> Result<(), EngagementError> {
+    let assessment = readable_assessment(db, actor, assessment_id).await?;
+    actor.can_lead(assessment.council_id)?;
+    if !domain::STATUSES.iter().any(|(id, _)| *id == status) {
+        return Err(EngagementError::Invalid(vec![problem("status", "Choose a status from the list")]));
+    }
+    let mut tx = db.begin().await?;
+    store::set_assessment_status(&mut tx, assessment_id, status).await?;
+    audit::record(
+        &mut tx,
+        Change {
+            council_id: Some(assessment.council_id),
+            actor: actor.audit_actor(),
+            entity: "assessment",
+            entity_id: assessment_id.to_string(),
+            action: "set_status",
+            summary: json!({"status": audit::before_after(assessment.status, status)}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

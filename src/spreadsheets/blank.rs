@@ -43,6 +43,9 @@ pub const LABEL_FRAMEWORK: &str = "Framework";
 pub const LABEL_ASSESSMENT: &str = "Assessment";
 pub const LABEL_COUNCIL: &str = "Council";
 
+/// About how many characters of the statement fit on one line of its column (width 70).
+const TEXT_CHARS_PER_LINE: usize = 62;
+
 /// The CSV template's header.
 pub const CSV_HEADER: [&str; 5] = ["item", "text", "rating", "evidence", "evidence_needed"];
 
@@ -152,6 +155,8 @@ pub fn workbook(framework: &Framework, info: &BlankInfo<'_>) -> Result<Vec<u8>, 
         about.add_data_validation(fields_row, 1, fields_row, 1, &groups)?;
     }
     about.set_active(true);
+    about.set_landscape();
+    about.set_print_fit_to_pages(1, 0);
 
     let validation = rating_validation()?;
     for (name, qs) in statement_sheets(framework) {
@@ -186,6 +191,11 @@ pub fn workbook(framework: &Framework, info: &BlankInfo<'_>) -> Result<Vec<u8>, 
         sheet.set_freeze_panes(heading_row + 1, 0)?;
         for (i, item) in qs.checklist_items.iter().enumerate() {
             let r = heading_row + 1 + i as u32;
+            // Spreadsheets do not grow rows for wrapped text they did not lay out themselves
+            // (LibreOffice keeps the stored height): size each row for its statement, with
+            // room for at least three lines of answer.
+            let lines = item.text.chars().count().div_ceil(TEXT_CHARS_PER_LINE).max(3);
+            sheet.set_row_height(r, 15.0 * lines as f64 + 2.0)?;
             sheet.write_string_with_format(r, COL_ITEM, item.id.to_string(), &cell)?;
             sheet.write_string_with_format(r, COL_TEXT, neutralise(&item.text), &cell)?;
             sheet.write_blank(r, COL_RATING, &input)?;

@@ -302,14 +302,12 @@ fn render_problems(
         };
         field_errors.entry("file".to_owned()).or_insert_with(|| context! { text });
     }
-    let problems: Vec<String> = file.iter().map(ToString::to_string).collect();
     let html = page.render(
         "spreadsheets/import.html",
         context! {
             error_list,
             field_errors,
             has_errors => true,
-            problems,
             values => Value::from(minijinja::value::Serde(form)),
             ..import_context(assessment)
         },

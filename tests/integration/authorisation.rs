@@ -88,6 +88,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/councils/{council_id}/assessments/new",                   [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
     ("POST", "/councils/{council_id}/assessments/new",                   [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
     ("GET",  "/assessments/{id}",                                        [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("POST", "/assessments/{id}/status",                                 [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
     ("POST", "/assessments/{id}/groups",                                 [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
     ("POST", "/assessments/{id}/groups/{group_id}",                      [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
     ("GET",  "/assessments/{id}/rounds/new",                             [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
