@@ -170,7 +170,9 @@ fn first_page(open: &OpenRound, draft: &Draft) -> String {
     }
     for id in &open.statements {
         let Some(qs) = open.framework.quality_statement(*id) else { continue };
-        if qs.checklist_items.iter().any(|item| !draft.answers.contains_key(&item.id.to_string())) {
+        // Saved for later, an item may be in the draft without an answer yet.
+        let unanswered = |id: String| draft.answers.get(&id).and_then(|answer| answer.rating).is_none();
+        if qs.checklist_items.iter().any(|item| unanswered(item.id.to_string())) {
             return format!("/r/{token}/statements/{id}");
         }
     }
@@ -179,6 +181,24 @@ fn first_page(open: &OpenRound, draft: &Draft) -> String {
 
 fn no_draft(token: &str) -> Response {
     Redirect::to(&format!("/r/{token}")).into_response()
+}
+
+/// The open round and the visitor's answers in progress — or, instead, the page to show: the
+/// closed page (410) or back to the start when nothing is in progress.
+async fn in_progress(
+    state: &AppState,
+    page: &Page,
+    token: &str,
+    headers: &HeaderMap,
+) -> Result<Result<(OpenRound, String, Draft), Response>, AppError> {
+    let open = open_round(state, token).await?;
+    if let Some(closed) = closed_page(state, page, &open).await? {
+        return Ok(Err(closed));
+    }
+    Ok(match load_draft(state, &open, headers).await? {
+        Some((code, draft)) => Ok((open, code, draft)),
+        None => Err(no_draft(token)),
+    })
 }
 
 async fn start_page(
@@ -284,11 +304,10 @@ async fn group_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let open = open_round(&state, &token).await?;
-    if let Some(closed) = closed_page(&state, &page, &open).await? {
-        return Ok(closed);
-    }
-    let Some((_, draft)) = load_draft(&state, &open, &headers).await? else { return Ok(no_draft(&token)) };
+    let (open, _, draft) = match in_progress(&state, &page, &token, &headers).await? {
+        Ok(found) => found,
+        Err(instead) => return Ok(instead),
+    };
     let round = round_context(&open, &council_name(&state, &open).await?);
     Ok(page.render("journey/group.html", context! { round, chosen => draft.group })?.into_response())
 }
@@ -306,12 +325,9 @@ async fn choose_group(
     headers: HeaderMap,
     Form(form): Form<GroupForm>,
 ) -> Result<Response, AppError> {
-    let open = open_round(&state, &token).await?;
-    if let Some(closed) = closed_page(&state, &page, &open).await? {
-        return Ok(closed);
-    }
-    let Some((code, mut draft)) = load_draft(&state, &open, &headers).await? else {
-        return Ok(no_draft(&token));
+    let (open, code, mut draft) = match in_progress(&state, &page, &token, &headers).await? {
+        Ok(found) => found,
+        Err(instead) => return Ok(instead),
     };
     if !open.groups.iter().any(|g| g.id.to_string() == form.group) {
         let round = round_context(&open, &council_name(&state, &open).await?);
@@ -374,12 +390,11 @@ async fn statement_page(
     Path((token, qs)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let open = open_round(&state, &token).await?;
-    if let Some(closed) = closed_page(&state, &page, &open).await? {
-        return Ok(closed);
-    }
+    let (open, code, draft) = match in_progress(&state, &page, &token, &headers).await? {
+        Ok(found) => found,
+        Err(instead) => return Ok(instead),
+    };
     let (index, id) = statement_index(&open, &qs)?;
-    let Some((code, draft)) = load_draft(&state, &open, &headers).await? else { return Ok(no_draft(&token)) };
     let round = round_context(&open, &council_name(&state, &open).await?);
     let labels = rating_labels(&open);
     Ok(page
@@ -405,14 +420,11 @@ async fn save_statement(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let open = open_round(&state, &token).await?;
-    if let Some(closed) = closed_page(&state, &page, &open).await? {
-        return Ok(closed);
-    }
-    let (index, id) = statement_index(&open, &qs)?;
-    let Some((code, mut draft)) = load_draft(&state, &open, &headers).await? else {
-        return Ok(no_draft(&token));
+    let (open, code, mut draft) = match in_progress(&state, &page, &token, &headers).await? {
+        Ok(found) => found,
+        Err(instead) => return Ok(instead),
     };
+    let (index, id) = statement_index(&open, &qs)?;
     let Some(statement) = open.framework.quality_statement(id) else { return Err(AppError::NotFound) };
     let later = form.contains_key("save_for_later");
     let mut errors = Vec::new();
@@ -487,11 +499,10 @@ async fn check_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let open = open_round(&state, &token).await?;
-    if let Some(closed) = closed_page(&state, &page, &open).await? {
-        return Ok(closed);
-    }
-    let Some((_, draft)) = load_draft(&state, &open, &headers).await? else { return Ok(no_draft(&token)) };
+    let (open, _, draft) = match in_progress(&state, &page, &token, &headers).await? {
+        Ok(found) => found,
+        Err(instead) => return Ok(instead),
+    };
     let target = first_page(&open, &draft);
     if !target.ends_with("/check") {
         return Ok(Redirect::to(&target).into_response());
