@@ -11,6 +11,7 @@
 #
 #   bench/submissions.sh                 # 20 s per run, 64 clients
 #   SECONDS_PER_RUN=10 CLIENTS=32 bench/submissions.sh
+#   SELFASSESS_BIN=target/release/selfassess bench/submissions.sh   # an already built binary
 #
 # Needs: cargo; npm (only if static/ has not been built yet). Sends traffic to 127.0.0.1 only.
 set -euo pipefail
@@ -28,11 +29,15 @@ if [ ! -d static/templates ]; then
   [ -d node_modules ] || npm ci --no-audit --no-fund >&2
   npm run --silent build >&2
 fi
-step "building selfassess (release)"
-cargo build --release --quiet --bin selfassess
+if [ -n "${SELFASSESS_BIN:-}" ]; then
+  app="$SELFASSESS_BIN"
+else
+  step "building selfassess (release)"
+  cargo build --release --quiet --bin selfassess
+  app="$target_dir/release/selfassess"
+fi
 step "building the benchmark tools (release, bench/target)"
 cargo build --release --quiet --manifest-path bench/Cargo.toml --target-dir bench/target
-app="$target_dir/release/selfassess"
 tool="$root/bench/target/release/selfassess-bench"
 
 work=$(mktemp -d /tmp/selfassess-bench.XXXXXX)
@@ -67,10 +72,10 @@ data="$work/app"
 port=$(free_port)
 host="127.0.0.1:$port"
 email="bench@example.org"
-password="bench kettle orbit plum lantern"
+password="violet harbour quartz meadow"
 printf '%s\n' "$password" | "$app" admin create --data-dir "$data" --email "$email" --name "Bench Admin" --password-stdin >/dev/null
 api_token=$("$app" admin token --data-dir "$data" --email "$email" --name bench --days 1)
-RUST_LOG=warn "$app" serve --addr "$host" --data-dir "$data" 2>"$work/app.log" &
+RUST_LOG=warn "$app" serve --addr "$host" --data-dir "$data" >"$work/app.log" 2>&1 &
 server_pid=$!
 wait_for "$host"
 read -r round group < <("$tool" setup --host "$host" --email "$email" --password "$password" --token "$api_token")

@@ -4,11 +4,19 @@
 // Three crawls of one fresh server:
 //   1. anonymous, from "/" and an unknown path;
 //   2. signed in as a platform administrator (created with `selfassess admin
-//      create` before the server starts), after setting up a council and
-//      inviting an assessment lead through the pages in the browser: from "/"
-//      and the council page, the crawler sharing the browser's cookies. Public
-//      pages whose content is the same as signed out are not checked twice;
-//   3. the invitation link, opened signed out.
+//      create` before the server starts), after setting up a council,
+//      inviting an assessment lead, starting an assessment and setting up a
+//      survey round, and uploading a completed checklist and a survey tool's
+//      export, through the pages in the browser: from "/", the council page
+//      and the pages that forms lead to (the workshop page for QS1, the import
+//      pages, the checklist's preview and the export's column mapping), the
+//      crawler sharing the browser's cookies.
+//      Public pages whose content is the same as signed out (or as the
+//      round's link opened signed out) are not checked twice;
+//   3. the invitation link, opened signed out;
+//   4. the survey round's public link, opened signed out: its start page and
+//      "Continue with a resume code". (The journey's other pages need answers
+//      in progress: stage1.test.mjs checks them, JavaScript on and off.)
 // The crawler follows links only (GET): it never submits a form, so never
 // signs out.
 //
@@ -47,8 +55,10 @@ const EXPECTED_PATHS = [
 
 // Pages the signed-in crawl (the platform administrator, from "/" and the
 // council page) must reach, besides the public ones above. COUNCIL stands for
-// the council page of the council the test sets up.
+// the council page of the council the test sets up, ASSESSMENT for the page
+// of the assessment it starts there.
 const COUNCIL = "{council}";
+const ASSESSMENT = "{assessment}";
 const EXPECTED_SIGNED_IN_PATHS = [
   "/",
   "/account",
@@ -59,10 +69,32 @@ const EXPECTED_SIGNED_IN_PATHS = [
   COUNCIL,
   `${COUNCIL}/invite`,
   `${COUNCIL}/audit`,
+  `${COUNCIL}/assessments/new`,
+  ASSESSMENT,
+  `${ASSESSMENT}/rounds/new`,
+  `${ASSESSMENT}/workshops/new`,
+  `${ASSESSMENT}/workshops/new?statement=QS1`,
+  `${ASSESSMENT}/import`,
+  `${ASSESSMENT}/import/survey`,
   "/accessibility",
   "/frameworks",
   FRAMEWORK,
 ];
+// Extra starting points of the signed-in crawl, under the assessment: pages
+// that forms lead to rather than links.
+const ASSESSMENT_START_PATHS = [
+  `${ASSESSMENT}/workshops/new?statement=QS1`,
+  `${ASSESSMENT}/import`,
+  `${ASSESSMENT}/import/survey`,
+];
+
+// The assessment and the survey round the administrator sets up.
+const NEW_ASSESSMENT = { title: "2026/27", start: "2026-04-01", end: "2027-03-31" };
+const NEW_ROUND = { title: "Spring survey", statements: ["QS1", "QS2"], groups: ["Frontline staff", "Unpaid carers"] };
+// A survey tool's export, uploaded so that its column mapping page exists.
+const SURVEY_EXPORT =
+  "Start time,Email,Which group are you in?,QS1.1 rating,QS1.1: what evidence do you have?,Q2\r\n" +
+  "2026-05-01 09:00,ann@example.com,Frontline staff,Tend to agree,Supervision audits,4\r\n";
 
 // The person the administrator invites, as assessment lead.
 const INVITEE = "lead@example.gov.uk";
@@ -87,7 +119,10 @@ test("accessibility of every page", { concurrency: CONCURRENCY }, async (t) => {
   let setupError = null;
   try {
     setup = await setUpCouncil(signedInContext, app);
-    t.diagnostic(`set up ${setup.councilName} at ${setup.councilPath}; invitation ${setup.invitationPath}`);
+    t.diagnostic(
+      `set up ${setup.councilName} at ${setup.councilPath}; invitation ${setup.invitationPath}; ` +
+        `assessment ${setup.assessmentPath}; round ${setup.roundPath}; imports ${setup.importPaths.join(", ")}`,
+    );
   } catch (err) {
     setupError = err;
   }
@@ -99,18 +134,25 @@ test("accessibility of every page", { concurrency: CONCURRENCY }, async (t) => {
     // The crawler shares the signed-in context's cookies (through its
     // request API). It only follows links: the sign-out form is never
     // submitted.
-    const signedIn = await crawl(app.baseUrl, ["/", setup.councilPath], { request: signedInContext.request });
+    const council = (p) => p.replace(COUNCIL, setup.councilPath).replace(ASSESSMENT, setup.assessmentPath);
+    const signedInStart = ["/", setup.councilPath, ...ASSESSMENT_START_PATHS.map(council), ...setup.importPaths];
+    const signedIn = await crawl(app.baseUrl, signedInStart, {
+      request: signedInContext.request,
+    });
     report(t, "signed in", signedIn);
     // The invitation link, opened by someone not signed in (a fresh
     // context, as the person invited would).
     const invitation = await crawl(app.baseUrl, [setup.invitationPath]);
-    const council = (p) => p.replace(COUNCIL, setup.councilPath);
+    // The round's link, opened by a respondent: no account, a fresh context.
+    const round = await crawl(app.baseUrl, [setup.roundPath]);
+    const roundPages = round.pages.filter((p) => p.path === setup.roundPath || p.path.startsWith(`${setup.roundPath}/`));
+    report(t, "survey round", { pages: roundPages, skipped: [] });
     runs.push(
       {
         label: "[signed in] ",
         result: signedIn,
-        pages: signedInPagesToCheck(t, signedIn.pages, anonymous.pages),
-        expected: EXPECTED_SIGNED_IN_PATHS.map(council),
+        pages: signedInPagesToCheck(t, signedIn.pages, [...anonymous.pages, ...roundPages]),
+        expected: [...EXPECTED_SIGNED_IN_PATHS.map(council), ...setup.importPaths],
         storageState: await signedInContext.storageState(),
       },
       {
@@ -118,6 +160,13 @@ test("accessibility of every page", { concurrency: CONCURRENCY }, async (t) => {
         result: invitation,
         pages: invitation.pages.filter((p) => p.path === setup.invitationPath),
         expected: [setup.invitationPath],
+        storageState: undefined,
+      },
+      {
+        label: "[survey round] ",
+        result: round,
+        pages: roundPages,
+        expected: [setup.roundPath, `${setup.roundPath}/resume`],
         storageState: undefined,
       },
     );
@@ -209,8 +258,12 @@ function report(t, label, { pages, skipped }) {
 
 /**
  * In `context`: sign in as the platform administrator, set up a council from
- * /admin/councils and invite INVITEE to it as assessment lead. Returns the
- * council page's path and the invitation link's path.
+ * /admin/councils, invite INVITEE to it as assessment lead, start an
+ * assessment and set up a survey round in it, upload a completed checklist
+ * (the blank CSV template with one rating) and a survey tool's export.
+ * Returns the council page's path, the invitation link's path, the
+ * assessment page's path, the round's link (its path) and the paths of the
+ * checklist's preview and the export's column mapping.
  */
 async function setUpCouncil(context, app) {
   const page = await context.newPage();
@@ -264,7 +317,59 @@ async function setUpCouncil(context, app) {
       assert.match(url.pathname, /^\/invitations\/[^/]+$/, `unexpected invitation link ${link}`);
       return url.pathname;
     });
-    return { councilName, councilPath, invitationPath };
+    const assessmentPath = await step("starting an assessment", async () => {
+      await page.goto(`${app.baseUrl}${councilPath}`);
+      await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Start an assessment" }).click()]);
+      await page.getByLabel("Title", { exact: true }).fill(NEW_ASSESSMENT.title);
+      await page.getByLabel("Start of the period it covers").fill(NEW_ASSESSMENT.start);
+      await page.getByLabel("End of the period it covers").fill(NEW_ASSESSMENT.end);
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole("button", { name: "Start assessment", exact: true }).click(),
+      ]);
+      assert.match(new URL(page.url()).pathname, /^\/assessments\/[^/]+$/, "not taken to the assessment page");
+      return new URL(page.url()).pathname;
+    });
+    const roundPath = await step("setting up a survey round", async () => {
+      await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Set up a survey round" }).click()]);
+      await page.getByLabel("Title", { exact: true }).fill(NEW_ROUND.title);
+      for (const qs of NEW_ROUND.statements) await page.getByRole("checkbox", { name: new RegExp(`^${qs} `) }).check();
+      for (const g of NEW_ROUND.groups) await page.getByRole("checkbox", { name: g, exact: true }).check();
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole("button", { name: "Set up round", exact: true }).click(),
+      ]);
+      assert.equal(new URL(page.url()).pathname, assessmentPath, "not taken back to the assessment page");
+      const href = await page.locator("main a.app-secret", { hasText: /^\/r\// }).getAttribute("href");
+      assert.match(href ?? "", /^\/r\/[^/]+$/, `unexpected round link ${href}`);
+      return href;
+    });
+    const checklistPath = await step("uploading a completed checklist", async () => {
+      const blank = await context.request.get(`${app.baseUrl}${assessmentPath}/checklists.csv`);
+      assert.equal(blank.status(), 200, `the CSV template answered ${blank.status()}`);
+      const lines = (await blank.text()).split(/\r?\n/);
+      const row = lines.findIndex((l) => l.startsWith("QS1.1,"));
+      assert.ok(row > 0 && lines[row].endsWith(",,,"), `no empty QS1.1 row in the CSV template: ${lines[row]}`);
+      lines[row] = `${lines[row].slice(0, -3)},3,Supervision audits,`;
+      await page.goto(`${app.baseUrl}${assessmentPath}/import`);
+      await page.locator("#file").setInputFiles({ name: "checklist.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
+      await page.getByLabel("Respondent group", { exact: true }).selectOption({ label: NEW_ROUND.groups[0] });
+      await page.getByRole("radio", { name: "One person's answers" }).check();
+      await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Check the file", exact: true }).click()]);
+      assert.match(new URL(page.url()).pathname, /\/import\/[^/]+$/, `not taken to the preview: ${await page.locator("main").innerText()}`);
+      return new URL(page.url()).pathname;
+    });
+    const mappingPath = await step("uploading a survey tool's export", async () => {
+      await page.goto(`${app.baseUrl}${assessmentPath}/import/survey`);
+      await page.locator("#file").setInputFiles({ name: "export.csv", mimeType: "text/csv", buffer: Buffer.from(SURVEY_EXPORT) });
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole("button", { name: "Upload and choose the columns", exact: true }).click(),
+      ]);
+      assert.match(new URL(page.url()).pathname, /\/import\/[^/]+$/, `not taken to the column mapping: ${await page.locator("main").innerText()}`);
+      return new URL(page.url()).pathname;
+    });
+    return { councilName, councilPath, invitationPath, assessmentPath, roundPath, importPaths: [checklistPath, mappingPath] };
   } finally {
     await page.close();
   }

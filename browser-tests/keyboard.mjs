@@ -194,6 +194,29 @@ export async function chooseOption(page, select, what, typed) {
   return chosen;
 }
 
+/**
+ * Tab to a (closed) select and move its choice with the arrow keys to the
+ * option whose value is `value` (for long lists whose options start alike,
+ * where type-ahead would need spaces). Returns the option's text.
+ */
+export async function chooseOptionByArrows(page, select, what, value) {
+  await tabTo(page, select, what);
+  const { from, to, total } = await select.evaluate(
+    (s, value) => ({
+      from: s.selectedIndex,
+      to: [...s.options].findIndex((o) => o.value === value),
+      total: s.options.length,
+    }),
+    value,
+  );
+  assert.ok(to >= 0, `${what} has no option ${JSON.stringify(value)}`);
+  const key = to > from ? "ArrowDown" : "ArrowUp";
+  for (let i = 0; i < Math.abs(to - from) && i < total; i++) await page.keyboard.press(key);
+  const chosen = await select.evaluate((s) => ({ value: s.value, text: s.selectedOptions[0]?.textContent.trim() ?? "" }));
+  assert.equal(chosen.value, value, `the arrow keys on ${what} chose ${JSON.stringify(chosen.text)}`);
+  return chosen.text;
+}
+
 /** Signed in: the header offers Your account and Sign out. */
 export async function expectSignedIn(page) {
   assert.notEqual(pathOf(page), "/sign-in", `still on the sign-in page: ${await page.locator("main").innerText()}`);

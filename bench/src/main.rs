@@ -69,7 +69,8 @@ fn report(args: &[String]) -> Result<()> {
     ];
     let mut results = Vec::new();
     for (name, label) in runs {
-        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json")))?)?;
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json")))?)?;
         let counts: Vec<i64> = std::fs::read_to_string(dir.join(format!("{name}.count")))?
             .split_whitespace()
             .map(str::parse)
@@ -88,13 +89,28 @@ fn report(args: &[String]) -> Result<()> {
             num(json, "errors")
         );
     }
-    let (app, tx, group) = (num(&results[0].1, "per_second"), num(&results[1].1, "per_second"), num(&results[2].1, "per_second"));
+    let (app, tx, group) = (
+        num(&results[0].1, "per_second"),
+        num(&results[1].1, "per_second"),
+        num(&results[2].1, "per_second"),
+    );
     let p99 = num(&results[0].1, "p99_ms");
     let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
     println!();
-    println!("  selfassess / transaction-per-request reference: {:>4.0} %  (target >= 100 %: {})", 100.0 * app / tx, verdict(app >= tx));
-    println!("  selfassess / group-commit reference:            {:>4.0} %  (target >= 30 %: {})", 100.0 * app / group, verdict(app >= 0.3 * group));
-    println!("  selfassess p99:                                 {p99:>4} ms (target <= 50 ms: {})", verdict(p99 <= 50.0));
+    println!(
+        "  selfassess / transaction-per-request reference: {:>4.0} %  (target >= 100 %: {})",
+        100.0 * app / tx,
+        verdict(app >= tx)
+    );
+    println!(
+        "  selfassess / group-commit reference:            {:>4.0} %  (target >= 30 %: {})",
+        100.0 * app / group,
+        verdict(app >= 0.3 * group)
+    );
+    println!(
+        "  selfassess p99:                                 {p99:>4} ms (target <= 50 ms: {})",
+        verdict(p99 <= 50.0)
+    );
     for (label, json, _) in &results {
         println!("  HTTP statuses, {label}: {}", json["statuses"]);
     }
@@ -159,7 +175,8 @@ mod client {
             if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
                 let stream = tokio::net::TcpStream::connect(&self.host).await?;
                 stream.set_nodelay(true)?;
-                let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+                let (sender, connection) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
                 tokio::spawn(connection);
                 self.sender = Some(sender);
             }
@@ -173,7 +190,8 @@ mod client {
             headers: &[(&str, &str)],
             body: Bytes,
         ) -> Result<Reply> {
-            let mut request = hyper::Request::builder().method(method).uri(path).header("host", self.host.clone());
+            let mut request =
+                hyper::Request::builder().method(method).uri(path).header("host", self.host.clone());
             for (name, value) in headers {
                 request = request.header(*name, *value);
             }
@@ -259,7 +277,10 @@ mod setup {
             .send(
                 "POST",
                 "/sign-in",
-                &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &cookie_header(&cookies))],
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("cookie", &cookie_header(&cookies)),
+                ],
                 body,
             )
             .await?;
@@ -267,15 +288,19 @@ mod setup {
             return Err(format!("sign-in answered {}", reply.status).into());
         }
         remember(&mut cookies, reply.set_cookies);
-        let page =
-            client.send("GET", "/admin/councils", &[("cookie", &cookie_header(&cookies))], Bytes::new()).await?;
+        let page = client
+            .send("GET", "/admin/councils", &[("cookie", &cookie_header(&cookies))], Bytes::new())
+            .await?;
         remember(&mut cookies, page.set_cookies);
         let body = form(&[("csrf_token", &csrf(&page.body)?), ("gss_code", "E06000001")]);
         let reply = client
             .send(
                 "POST",
                 "/admin/councils",
-                &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &cookie_header(&cookies))],
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("cookie", &cookie_header(&cookies)),
+                ],
                 body,
             )
             .await?;
@@ -410,7 +435,9 @@ mod load {
             if total.latencies_us.is_empty() {
                 return f64::NAN;
             }
-            let i = ((total.latencies_us.len() as f64 * p).ceil() as usize).clamp(1, total.latencies_us.len()) - 1;
+            let i = ((total.latencies_us.len() as f64 * p).ceil() as usize)
+                .clamp(1, total.latencies_us.len())
+                - 1;
             f64::from(total.latencies_us[i]) / 1000.0
         };
         let statuses: serde_json::Map<String, serde_json::Value> =
@@ -520,15 +547,15 @@ mod reference {
     }
 
     /// Parses and checks a request into a row, or the error response.
-    fn parse(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Row, Response> {
+    fn parse(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Row, (StatusCode, String)> {
         let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let submission: Submission = serde_json::from_slice(body)
-            .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()).into_response())?;
+        let submission: Submission =
+            serde_json::from_slice(body).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
         if key.is_empty()
             || submission.answers.is_empty()
             || submission.answers.iter().any(|a| !(0..=4).contains(&a.rating))
         {
-            return Err(StatusCode::UNPROCESSABLE_ENTITY.into_response());
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, "invalid".into()));
         }
         use rand::Rng;
         let mut rng = rand::rng();
@@ -543,7 +570,9 @@ mod reference {
             answers: submission
                 .answers
                 .into_iter()
-                .map(|a| (a.item, a.rating, a.evidence.unwrap_or_default(), a.evidence_needed.unwrap_or_default()))
+                .map(|a| {
+                    (a.item, a.rating, a.evidence.unwrap_or_default(), a.evidence_needed.unwrap_or_default())
+                })
                 .collect(),
         })
     }
@@ -569,7 +598,7 @@ mod reference {
     async fn per_request(State(state): State<Arc<PerRequest>>, headers: HeaderMap, body: Bytes) -> Response {
         let row = match parse(&headers, &body) {
             Ok(row) => row,
-            Err(response) => return response,
+            Err(refused) => return refused.into_response(),
         };
         let Ok(_permit) = state.permits.acquire().await else {
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -642,10 +671,14 @@ mod reference {
         }
     }
 
-    async fn group_commit(State(jobs): State<mpsc::Sender<Job>>, headers: HeaderMap, body: Bytes) -> Response {
+    async fn group_commit(
+        State(jobs): State<mpsc::Sender<Job>>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Response {
         let row = match parse(&headers, &body) {
             Ok(row) => row,
-            Err(response) => return response,
+            Err(refused) => return refused.into_response(),
         };
         let (tx, rx) = oneshot::channel();
         if jobs.send(Job { row, reply: tx }).await.is_err() {
@@ -668,8 +701,11 @@ mod reference {
                 for _ in 1..8 {
                     idle.push(open(&path)?);
                 }
-                let state =
-                    Arc::new(PerRequest { path: path.clone(), idle: Mutex::new(idle), permits: Semaphore::new(8) });
+                let state = Arc::new(PerRequest {
+                    path: path.clone(),
+                    idle: Mutex::new(idle),
+                    permits: Semaphore::new(8),
+                });
                 axum::Router::new().route(route, axum::routing::post(per_request)).with_state(state)
             }
             "group" => {

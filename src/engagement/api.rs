@@ -428,6 +428,10 @@ async fn submit_response(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // An unknown link is not found, whatever the body says.
+    if let Err(e) = service::round_for_link(&state.db, &state.frameworks, &token).await {
+        return e.into_response();
+    }
     let input: ResponseIn = match parse_json(&body) {
         Ok(input) => input,
         Err(e) => return e.into_response(),

@@ -190,8 +190,13 @@ async fn in_progress(
     page: &Page,
     token: &str,
     headers: &HeaderMap,
+    statement: Option<&str>,
 ) -> Result<Result<(OpenRound, String, Draft), Response>, AppError> {
     let open = open_round(state, token).await?;
+    // A quality statement the round does not cover is not found, whatever else holds.
+    if let Some(statement) = statement {
+        statement_index(&open, statement)?;
+    }
     if let Some(closed) = closed_page(state, page, &open).await? {
         return Ok(Err(closed));
     }
@@ -304,7 +309,7 @@ async fn group_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (open, _, draft) = match in_progress(&state, &page, &token, &headers).await? {
+    let (open, _, draft) = match in_progress(&state, &page, &token, &headers, None).await? {
         Ok(found) => found,
         Err(instead) => return Ok(instead),
     };
@@ -325,7 +330,7 @@ async fn choose_group(
     headers: HeaderMap,
     Form(form): Form<GroupForm>,
 ) -> Result<Response, AppError> {
-    let (open, code, mut draft) = match in_progress(&state, &page, &token, &headers).await? {
+    let (open, code, mut draft) = match in_progress(&state, &page, &token, &headers, None).await? {
         Ok(found) => found,
         Err(instead) => return Ok(instead),
     };
@@ -390,7 +395,7 @@ async fn statement_page(
     Path((token, qs)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (open, code, draft) = match in_progress(&state, &page, &token, &headers).await? {
+    let (open, code, draft) = match in_progress(&state, &page, &token, &headers, Some(&qs)).await? {
         Ok(found) => found,
         Err(instead) => return Ok(instead),
     };
@@ -420,7 +425,7 @@ async fn save_statement(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let (open, code, mut draft) = match in_progress(&state, &page, &token, &headers).await? {
+    let (open, code, mut draft) = match in_progress(&state, &page, &token, &headers, Some(&qs)).await? {
         Ok(found) => found,
         Err(instead) => return Ok(instead),
     };
@@ -499,7 +504,7 @@ async fn check_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (open, _, draft) = match in_progress(&state, &page, &token, &headers).await? {
+    let (open, _, draft) = match in_progress(&state, &page, &token, &headers, None).await? {
         Ok(found) => found,
         Err(instead) => return Ok(instead),
     };

@@ -129,7 +129,7 @@ pub async fn assessments(db: &Db, councils: Option<&[Uuid]>) -> Result<Vec<Asses
             rows
         }
     };
-    found.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    found.sort_by_key(|a| std::cmp::Reverse(a.created_at));
     Ok(found)
 }
 

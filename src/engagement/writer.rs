@@ -27,6 +27,7 @@
 //! each response is stored in its own transaction on the pool (many connections in parallel):
 //! a single writer would serialise the network round trips instead.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,10 +35,11 @@ use std::time::Duration;
 
 use sqlx::sqlite::SqlitePoolOptions;
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 use super::domain::Answer;
 use super::store::{self, NewResponse, StoredResponse};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, Tx};
 
 /// Most jobs committed in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -245,11 +247,91 @@ async fn commit_batch(db: &Db, batch: &mut Vec<Job>) -> Option<DbError> {
 /// Inserts `jobs` in one transaction, in order; nothing is committed unless all succeed.
 async fn insert_all(db: &Db, jobs: &[Job]) -> Result<Vec<Stored>, DbError> {
     let mut tx = db.begin().await?;
+    let results = insert_batch(&mut tx, jobs).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Answer rows per multi-row statement: 5 values each, under SQLite's 32,766 variables.
+const ANSWER_ROWS_PER_STATEMENT: usize = 6000;
+const _: () = assert!(MAX_BATCH * 12 <= 32_766, "a group's responses fit one statement");
+
+/// Stores a group of responses as [`store::insert_response`] stores one (same rows, same
+/// idempotency: a key already stored, or repeated earlier in the group, gives back the first
+/// response), but with one multi-row statement for the responses and one per 6,000 answers
+/// instead of a statement per row. Each statement is a round trip to SQLite's worker thread;
+/// this keeps a group's cost near one round trip. Anything `insert_response` is made to keep
+/// up to date must be kept up to date here too (a test compares the rows both write).
+async fn insert_batch(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<Stored>, DbError> {
+    let Tx::Sqlite(conn) = tx else {
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            results.push(store::insert_response(tx, &job.response, &job.answers).await?);
+        }
+        return Ok(results);
+    };
+    let mut sql = String::from(
+        "INSERT INTO responses (id, assessment_id, round_id, group_id, mode, user_id, reference, idempotency_key, \
+         workshop_date, facilitator, participants, submitted_at) VALUES ",
+    );
+    sql.push_str(&vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; jobs.len()].join(", "));
+    sql.push_str(" ON CONFLICT (assessment_id, idempotency_key) DO NOTHING RETURNING id");
+    let mut query = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql)).persistent(false);
+    for job in jobs {
+        let r = &job.response;
+        query = query
+            .bind(r.id)
+            .bind(r.assessment_id)
+            .bind(r.round_id)
+            .bind(r.group_id)
+            .bind(r.mode)
+            .bind(r.user_id)
+            .bind(r.reference.clone())
+            .bind(r.idempotency_key.clone())
+            .bind(r.workshop_date)
+            .bind(r.facilitator.clone())
+            .bind(r.participants)
+            .bind(r.submitted_at);
+    }
+    let inserted: HashSet<Uuid> = query.fetch_all(&mut **conn).await?.into_iter().collect();
+    let rows: Vec<(Uuid, &Answer)> = jobs
+        .iter()
+        .filter(|job| inserted.contains(&job.response.id))
+        .flat_map(|job| job.answers.iter().map(|a| (job.response.id, a)))
+        .collect();
+    for chunk in rows.chunks(ANSWER_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO answers (response_id, item, rating, evidence, evidence_needed) VALUES {}",
+            vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for (response_id, a) in chunk {
+            query = query
+                .bind(*response_id)
+                .bind(a.item.to_string())
+                .bind(i64::from(a.rating.value()))
+                .bind(a.evidence.clone())
+                .bind(a.evidence_needed.clone());
+        }
+        query.execute(&mut **conn).await?;
+    }
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
-        results.push(store::insert_response(&mut tx, &job.response, &job.answers).await?);
+        let r = &job.response;
+        if inserted.contains(&r.id) {
+            results.push((StoredResponse { id: r.id, reference: r.reference.clone() }, true));
+        } else {
+            // A replay: the response stored earlier (or earlier in this group) with its key.
+            let existing: StoredResponse = sqlx::query_as(
+                "SELECT id, reference FROM responses WHERE assessment_id = $1 AND idempotency_key = $2",
+            )
+            .bind(r.assessment_id)
+            .bind(&r.idempotency_key)
+            .fetch_one(&mut **conn)
+            .await?;
+            results.push((existing, false));
+        }
     }
-    tx.commit().await?;
     Ok(results)
 }
 
@@ -434,6 +516,43 @@ mod tests {
         assert!(commit_batch(&f.db, &mut vec![later]).await.is_none());
         assert_eq!(later_answer.await.expect("answered").expect("stored"), (b, false));
         assert_eq!(counts(&f).await, (2, 24));
+    }
+
+    /// Every column of the rows of `table` where `column = id`, quoted, but for `except`.
+    async fn rows(f: &Fixture, table: &str, column: &str, id: Uuid, except: &[&str]) -> Vec<String> {
+        let Db::Sqlite(pool) = &f.db else { unreachable!() };
+        let columns: Vec<String> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
+                .fetch_all(pool)
+                .await
+                .expect("columns");
+        let kept: Vec<String> =
+            columns.iter().filter(|c| !except.contains(&c.as_str())).map(|c| format!("quote({c})")).collect();
+        let sql = format!("SELECT {} FROM {table} WHERE {column} = $1 ORDER BY 1", kept.join(" || ',' || "));
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(pool).await.expect("rows")
+    }
+
+    #[tokio::test]
+    async fn a_group_stores_the_same_rows_as_insert_response() {
+        let f = fixture().await;
+        let (batched, _) = job(&f, "batched");
+        let mut single = batched.response.clone();
+        single.id = Uuid::now_v7();
+        single.reference = domain::new_reference();
+        single.idempotency_key = "single".into();
+        let mut tx = f.db.begin().await.expect("begin");
+        insert_batch(&mut tx, std::slice::from_ref(&batched)).await.expect("batch");
+        store::insert_response(&mut tx, &single, &batched.answers).await.expect("single");
+        tx.commit().await.expect("commit");
+        let except = ["id", "reference", "idempotency_key"];
+        let a = rows(&f, "responses", "id", batched.response.id, &except).await;
+        let b = rows(&f, "responses", "id", single.id, &except).await;
+        assert_eq!(a.len(), 1);
+        assert_eq!(a, b);
+        let a = rows(&f, "answers", "response_id", batched.response.id, &["response_id"]).await;
+        let b = rows(&f, "answers", "response_id", single.id, &["response_id"]).await;
+        assert_eq!(a.len(), 12);
+        assert_eq!(a, b);
     }
 
     #[tokio::test]

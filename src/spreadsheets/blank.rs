@@ -162,7 +162,7 @@ pub fn workbook(framework: &Framework, info: &BlankInfo<'_>) -> Result<Vec<u8>, 
     for (name, qs) in statement_sheets(framework) {
         let theme = framework.theme(qs.theme).map(|t| t.title.as_str()).unwrap_or_default();
         let sheet = workbook.add_worksheet().set_name(&name)?;
-        sheet.set_column_width(COL_ITEM, 8)?;
+        sheet.set_column_width(COL_ITEM, 9)?;
         sheet.set_column_width(COL_TEXT, 70)?;
         sheet.set_column_width(COL_RATING, 10)?;
         sheet.set_column_width(COL_EVIDENCE, 50)?;

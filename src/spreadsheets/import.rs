@@ -75,7 +75,7 @@ pub fn read_checklist(framework: &Framework, bytes: &[u8]) -> Result<ReadCheckli
 }
 
 /// Refuses archives that would unpack to far more than a checklist could hold.
-fn check_zip(bytes: &[u8]) -> Result<(), Vec<FileProblem>> {
+pub(crate) fn check_zip(bytes: &[u8]) -> Result<(), Vec<FileProblem>> {
     let refuse = |message: &str| Err(vec![FileProblem::new(Location::file(), message)]);
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return refuse("the file is not a workbook that can be read (its zip structure is damaged)");

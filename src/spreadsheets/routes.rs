@@ -3,16 +3,17 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use uuid::Uuid;
 
 use super::blank::{self, BlankInfo};
-use super::cells::{FileProblem, rating_label, safe_file_name};
+use super::cells::{FileProblem, column_letter, rating_label, safe_file_name};
 use super::export;
 use super::service::{self, Assessment, Confirmed, SheetError, Upload};
+use super::survey;
 use crate::accounts::service::FieldError;
 use crate::accounts::session::SignedIn;
 use crate::startup::AppState;
@@ -27,7 +28,10 @@ pub fn router() -> Routes {
         .get("/assessments/{id}/responses.xlsx", export_xlsx)
         .get("/assessments/{id}/import", import_page)
         .post("/assessments/{id}/import", upload)
+        .get("/assessments/{id}/import/survey", survey_page)
+        .post("/assessments/{id}/import/survey", survey_upload)
         .get("/assessments/{id}/import/{import_id}", import_view)
+        .post("/assessments/{id}/import/{import_id}/mapping", survey_mapping)
         .post("/assessments/{id}/import/{import_id}/confirm", confirm)
 }
 
@@ -185,6 +189,9 @@ async fn stream_xlsx(
     });
     let mut after = Uuid::nil();
     loop {
+        if out.is_closed() {
+            break; // the client went away: stop building
+        }
         let (rows, last) = export_page(db, id, after).await?;
         let Some(last) = last else { break };
         after = last;
@@ -194,6 +201,9 @@ async fn stream_xlsx(
     }
     drop(page_tx);
     writer.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    if out.is_closed() {
+        return Ok(());
+    }
     let mut file = tokio::fs::File::open(&path).await.map_err(|e| e.to_string())?;
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
@@ -361,10 +371,15 @@ async fn import_view(
     SignedIn(actor): SignedIn,
     page: Page,
     Path((raw, raw_import)): Path<(String, String)>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&raw)?;
     let import_id = parse_id(&raw_import)?;
     let (assessment, view) = service::view(&state.db, &state.frameworks, &actor, id, import_id).await?;
+    if view.import.kind == service::SURVEY_KIND {
+        let change = query.get("change").is_some_and(|v| v == "1");
+        return survey_view(&page, &assessment, &view, &[], &[], change);
+    }
     let framework = &assessment.framework;
     let mut statements: Vec<Value> = Vec::new();
     for qs in framework.quality_statements() {
@@ -430,7 +445,7 @@ async fn confirm(
     let id = parse_id(&raw)?;
     let import_id = parse_id(&raw_import)?;
     match service::confirm(&state.db, &state.frameworks, &actor, id, import_id).await? {
-        Confirmed::Stored | Confirmed::Expired => {
+        Confirmed::Stored | Confirmed::NotReady => {
             Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response())
         }
         Confirmed::AlreadyImported { reference } => {
@@ -443,5 +458,198 @@ async fn confirm(
             }];
             render_problems(&page, &assessment, &UploadForm::default(), &fields, &[])
         }
+    }
+}
+
+async fn survey_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    page: Page,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+    Ok(page.render("spreadsheets/survey_upload.html", import_context(&assessment))?.into_response())
+}
+
+async fn survey_upload(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    page: Page,
+    Path(raw): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+    let bytes = match multipart {
+        Ok(mut multipart) => read_form(&mut multipart).await.map(|(_, bytes)| bytes).unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    match service::survey_upload(&state.db, &state.frameworks, &actor, id, &bytes).await {
+        Ok(import_id) => Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response()),
+        Err(SheetError::Invalid { fields, file }) => {
+            let mut error_list: Vec<Value> =
+                fields.iter().map(|e| context! { text => &e.message, href => "#file" }).collect();
+            error_list.extend(file.iter().map(|p| context! { text => p.to_string(), href => "#file" }));
+            let first =
+                fields.first().map(|e| e.message.clone()).or_else(|| file.first().map(ToString::to_string));
+            let html = page.render(
+                "spreadsheets/survey_upload.html",
+                context! {
+                    error_list,
+                    field_errors => context! { file => context! { text => first } },
+                    has_errors => true,
+                    ..import_context(&assessment)
+                },
+            )?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a column can hold, for the mapping page's lists: grouped by quality statement.
+fn target_choices(framework: &crate::framework::Framework) -> Vec<Value> {
+    framework
+        .quality_statements()
+        .map(|qs| {
+            let options: Vec<Value> = qs
+                .checklist_items
+                .iter()
+                .flat_map(|item| {
+                    let short: String = item.text.chars().take(70).collect();
+                    let ellipsis = if item.text.chars().count() > 70 { "…" } else { "" };
+                    [
+                        (survey::Target::Rating(item.id), format!("{} rating: {short}{ellipsis}", item.id)),
+                        (survey::Target::Evidence(item.id), format!("{} evidence they have", item.id)),
+                        (survey::Target::Needed(item.id), format!("{} evidence they need", item.id)),
+                    ]
+                })
+                .map(|(target, text)| context! { value => target.value(), text })
+                .collect();
+            context! { label => format!("{} {}", qs.id, qs.title), options }
+        })
+        .collect()
+}
+
+/// A survey export's page: the column mapping until it checks, then the preview of the
+/// responses, then what was stored.
+fn survey_view(
+    page: &Page,
+    assessment: &Assessment,
+    view: &service::ImportView,
+    fields: &[FieldError],
+    file: &[FileProblem],
+    change: bool,
+) -> Result<Response, AppError> {
+    let import = &view.import;
+    let survey = view.survey.as_ref();
+    let columns: Vec<Value> = survey
+        .map(|s| {
+            s.table
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(c, header)| {
+                    let samples: Vec<String> = s
+                        .table
+                        .rows
+                        .iter()
+                        .filter_map(|r| r.get(c))
+                        .map(|v| v.trim())
+                        .filter(|v| !v.is_empty())
+                        .take(3)
+                        .map(|v| v.chars().take(60).collect())
+                        .collect();
+                    context! {
+                        index => c,
+                        letter => column_letter(c as u32),
+                        header,
+                        samples,
+                        chosen => s.mapping.get(c).cloned().unwrap_or_else(|| "ignore".into()),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let names: std::collections::HashMap<Uuid, &str> =
+        assessment.groups.iter().map(|g| (g.id, g.name.as_str())).collect();
+    let responses = survey.and_then(|s| s.responses.as_ref());
+    let mut by_group: Vec<(String, usize)> = Vec::new();
+    for r in responses.into_iter().flatten() {
+        let name = names.get(&r.group_id).copied().unwrap_or_default().to_owned();
+        match by_group.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 += 1,
+            None => by_group.push((name, 1)),
+        }
+    }
+    let rows: Vec<Value> = responses
+        .into_iter()
+        .flatten()
+        .take(50)
+        .map(|r| {
+            context! {
+                row => r.row,
+                group => names.get(&r.group_id).copied().unwrap_or_default(),
+                answers => r.answers.len(),
+                items => r.answers.iter().map(|a| format!("{} {}", a.item, a.rating)).collect::<Vec<_>>().join(", "),
+            }
+        })
+        .collect();
+    let mut error_list: Vec<Value> =
+        fields.iter().map(|e| context! { text => &e.message, href => format!("#{}", e.field) }).collect();
+    error_list.extend(file.iter().map(|p| context! { text => p.to_string(), href => "#mapping" }));
+    let has_errors = !error_list.is_empty();
+    let context = context! {
+        assessment => context! { id => assessment.row.id.to_string(), title => &assessment.row.title },
+        import => context! {
+            id => import.id.to_string(),
+            confirmed => import.confirmed_at.is_some(),
+            confirmed_at => import.confirmed_at.map(crate::web::format_datetime),
+            expired => view.expired,
+            answer_count => import.answer_count,
+            sha256 => &import.sha256,
+        },
+        mapped => responses.is_some(),
+        response_count => responses.map(Vec::len).unwrap_or(0),
+        by_group => by_group.into_iter().map(|(name, count)| context! { name, count }).collect::<Vec<_>>(),
+        rows,
+        columns,
+        targets => target_choices(&assessment.framework),
+        groups => assessment.groups.iter().map(|g| context! { value => g.id.to_string(), text => &g.name }).collect::<Vec<_>>(),
+        fixed_group => survey.and_then(|s| s.fixed_group).map(|g| g.to_string()).unwrap_or_default(),
+        change,
+        error_list,
+        has_errors,
+    };
+    let html = page.render("spreadsheets/survey.html", context)?;
+    let status = if has_errors { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, html).into_response())
+}
+
+async fn survey_mapping(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    page: Page,
+    Path((raw, raw_import)): Path<(String, String)>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw)?;
+    let import_id = parse_id(&raw_import)?;
+    let mut columns = Vec::new();
+    while let Some(value) = form.get(&format!("column-{}", columns.len())) {
+        columns.push(value.clone());
+    }
+    let fixed = form.get("fixed_group").cloned().unwrap_or_default();
+    let outcome =
+        service::survey_map(&state.db, &state.frameworks, &actor, id, import_id, &columns, &fixed).await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response()),
+        Err(SheetError::Invalid { fields, file }) => {
+            let (assessment, view) =
+                service::view(&state.db, &state.frameworks, &actor, id, import_id).await?;
+            survey_view(&page, &assessment, &view, &fields, &file, true)
+        }
+        Err(e) => Err(e.into()),
     }
 }

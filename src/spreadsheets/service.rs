@@ -9,9 +9,10 @@ use sha2::{Digest, Sha256};
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::cells::{FileProblem, Location, shown};
+use super::cells::{FileProblem, Location, column_letter, shown};
 use super::import::{self, ReadChecklist};
 use super::store::{self, ImportRow};
+use super::survey::{self, SurveyResponse, Table};
 use crate::accounts::actor::{Actor, Denied};
 use crate::accounts::service::FieldError;
 use crate::audit::{self, Change};
@@ -282,7 +283,7 @@ pub async fn preview(
         assessment_id,
         sha256: sha,
         kind: read.kind.as_str().to_owned(),
-        group_id,
+        group_id: Some(group_id),
         mode: if mode == Mode::Workshop { "workshop" } else { "import" }.to_owned(),
         workshop_date,
         facilitator,
@@ -373,12 +374,26 @@ fn checked(
     }
 }
 
+/// A survey export waiting for its mapping, then for confirmation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SurveyContent {
+    pub table: Table,
+    /// One target value per column (`Target::value`), as last chosen or guessed.
+    pub mapping: Vec<String>,
+    pub fixed_group: Option<Uuid>,
+    /// Once the mapping checks: the responses the rows become.
+    pub responses: Option<Vec<SurveyResponse>>,
+}
+
 /// A preview or a finished import, for its page.
 pub struct ImportView {
     pub import: ImportRow,
     pub group_name: String,
+    /// A checklist's answers.
     pub answers: Vec<PendingAnswer>,
-    /// Once confirmed: the response's reference.
+    /// A survey export's table, mapping and responses.
+    pub survey: Option<SurveyContent>,
+    /// Once confirmed: the response's reference (a checklist).
     pub reference: Option<String>,
     pub expired: bool,
 }
@@ -396,54 +411,45 @@ pub async fn view(
     let group_name = assessment
         .groups
         .iter()
-        .find(|g| g.id == import.group_id)
+        .find(|g| Some(g.id) == import.group_id)
         .map(|g| g.name.clone())
         .unwrap_or_default();
-    let answers: Vec<PendingAnswer> = if import.content.is_empty() {
-        Vec::new()
-    } else {
-        serde_json::from_str(&import.content).map_err(|e| SheetError::Internal(e.to_string()))?
-    };
+    let decode = |e: serde_json::Error| SheetError::Internal(e.to_string());
+    let (mut answers, mut survey) = (Vec::new(), None);
+    if !import.content.is_empty() {
+        if import.kind == SURVEY_KIND {
+            survey = Some(serde_json::from_str(&import.content).map_err(decode)?);
+        } else {
+            answers = serde_json::from_str(&import.content).map_err(decode)?;
+        }
+    }
     let reference = match import.response_id {
         Some(id) => store::response_reference(db, id).await?.map(|(r, _)| r),
         None => None,
     };
     let expired =
         import.confirmed_at.is_none() && import.expires_at < OffsetDateTime::now_utc().unix_timestamp();
-    Ok((assessment, ImportView { import, group_name, answers, reference, expired }))
+    Ok((assessment, ImportView { import, group_name, answers, survey, reference, expired }))
 }
 
 /// What confirming did.
 pub enum Confirmed {
-    /// Stored as a new response.
+    /// Stored as a new response (or, for a survey export, responses).
     Stored,
     /// The same file had become a response already (another tab, another person): nothing
     /// more was stored.
     AlreadyImported { reference: String },
-    /// The preview waited too long; nothing was stored.
-    Expired,
+    /// The preview waited too long, or a survey export's mapping is not done; nothing was
+    /// stored.
+    NotReady,
 }
 
-/// Stores a preview as one response, with its audit entry, in one transaction. Confirming
-/// twice stores one response.
-pub async fn confirm(
-    db: &Db,
-    frameworks: &Frameworks,
-    actor: &Actor,
-    assessment_id: Uuid,
-    import_id: Uuid,
-) -> Result<Confirmed, SheetError> {
-    let (assessment, view) = view(db, frameworks, actor, assessment_id, import_id).await?;
-    let import = view.import;
-    if import.confirmed_at.is_some() {
-        return Ok(Confirmed::Stored);
-    }
-    if view.expired {
-        return Ok(Confirmed::Expired);
-    }
-    let statements: Vec<_> = assessment.framework.quality_statements().map(|qs| qs.id).collect();
-    let raw: Vec<RawAnswer> = view
-        .answers
+fn checked_again(
+    framework: &Framework,
+    answers: &[PendingAnswer],
+) -> Result<Vec<domain::Answer>, SheetError> {
+    let statements: Vec<_> = framework.quality_statements().map(|qs| qs.id).collect();
+    let raw: Vec<RawAnswer> = answers
         .iter()
         .map(|a| RawAnswer {
             item: a.item.clone(),
@@ -452,34 +458,103 @@ pub async fn confirm(
             evidence_needed: Some(a.evidence_needed.clone()),
         })
         .collect();
-    let answers = domain::check_answers(&assessment.framework, &statements, &raw).map_err(|p| {
-        SheetError::Internal(format!("a stored preview no longer checks: {} problems", p.len()))
-    })?;
-    let mode = if import.mode == "workshop" { Mode::Workshop } else { Mode::Import };
+    domain::check_answers(framework, &statements, &raw)
+        .map_err(|p| SheetError::Internal(format!("a stored preview no longer checks: {} problems", p.len())))
+}
+
+/// Stores a preview, with its audit entry, in one transaction: a checklist as one response, a
+/// survey export as one response per row (all or none). Confirming twice stores once.
+pub async fn confirm(
+    db: &Db,
+    frameworks: &Frameworks,
+    actor: &Actor,
+    assessment_id: Uuid,
+    import_id: Uuid,
+) -> Result<Confirmed, SheetError> {
+    let (assessment, view) = view(db, frameworks, actor, assessment_id, import_id).await?;
+    let import = &view.import;
+    if import.confirmed_at.is_some() {
+        return Ok(Confirmed::Stored);
+    }
+    if view.expired {
+        return Ok(Confirmed::NotReady);
+    }
     let now = OffsetDateTime::now_utc();
-    let response = NewResponse {
+    let new_response = |group_id: Uuid, mode: Mode, key: String| NewResponse {
         id: Uuid::now_v7(),
         assessment_id,
         round_id: None,
-        group_id: import.group_id,
+        group_id,
         mode: mode.as_str(),
         // The person importing is not the respondent.
         user_id: None,
         reference: domain::new_reference(),
-        idempotency_key: file_key(&import.sha256),
+        idempotency_key: key,
         workshop_date: import.workshop_date,
         facilitator: import.facilitator.clone(),
         participants: import.participants,
         submitted_at: now,
     };
     let mut tx = db.begin().await?;
+    if let Some(survey) = &view.survey {
+        let Some(responses) = &survey.responses else { return Ok(Confirmed::NotReady) };
+        let mut answer_count = 0;
+        for r in responses {
+            let answers = checked_again(&assessment.framework, &r.answers)?;
+            answer_count += answers.len();
+            let key = format!("{}:row:{}", file_key(&import.sha256), r.row);
+            let (stored, created) = engagement_store::insert_response(
+                &mut tx,
+                &new_response(r.group_id, Mode::Import, key),
+                &answers,
+            )
+            .await?;
+            if !created {
+                // Rolled back: nothing of this file is stored twice.
+                drop(tx);
+                let mut tx = db.begin().await?;
+                store::delete_pending(&mut tx, import.id).await?;
+                tx.commit().await?;
+                return Ok(Confirmed::AlreadyImported { reference: stored.reference });
+            }
+        }
+        if !store::mark_confirmed(&mut tx, import.id, None, now).await? {
+            drop(tx);
+            return Ok(Confirmed::Stored);
+        }
+        audit::record(
+            &mut tx,
+            Change {
+                council_id: Some(assessment.row.council_id),
+                actor: actor.audit_actor(),
+                entity: "assessment",
+                entity_id: assessment_id.to_string(),
+                action: "import_survey",
+                summary: json!({
+                    "file": import.kind,
+                    "file_sha256": import.sha256,
+                    "responses": responses.len(),
+                    "answers": answer_count,
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Confirmed::Stored);
+    }
+
+    let answers = checked_again(&assessment.framework, &view.answers)?;
+    let mode = if import.mode == "workshop" { Mode::Workshop } else { Mode::Import };
+    let group_id =
+        import.group_id.ok_or_else(|| SheetError::Internal("a checklist import without a group".into()))?;
+    let response = new_response(group_id, mode, file_key(&import.sha256));
     let (stored, created) = engagement_store::insert_response(&mut tx, &response, &answers).await?;
     if !created {
         store::delete_pending(&mut tx, import.id).await?;
         tx.commit().await?;
         return Ok(Confirmed::AlreadyImported { reference: stored.reference });
     }
-    if !store::mark_confirmed(&mut tx, import.id, stored.id, now).await? {
+    if !store::mark_confirmed(&mut tx, import.id, Some(stored.id), now).await? {
         // Confirmed meanwhile by a second click: the response's key makes that impossible
         // unless the same request raced itself, so roll back and show what is stored.
         drop(tx);
@@ -506,4 +581,120 @@ pub async fn confirm(
     .await?;
     tx.commit().await?;
     Ok(Confirmed::Stored)
+}
+
+pub const SURVEY_KIND: &str = "survey_export";
+
+/// Reads a survey tool's export and keeps it, with a first guess at each column, for the
+/// lead to map. Nothing becomes a response here.
+pub async fn survey_upload(
+    db: &Db,
+    frameworks: &Frameworks,
+    actor: &Actor,
+    assessment_id: Uuid,
+    bytes: &[u8],
+) -> Result<Uuid, SheetError> {
+    let assessment = for_leads(db, frameworks, actor, assessment_id).await?;
+    if bytes.is_empty() {
+        let fields = vec![field("file", "Choose the file your survey tool exported")];
+        return Err(SheetError::Invalid { fields, file: Vec::new() });
+    }
+    let sha = sha256_hex(bytes);
+    if let Some(at) = store::file_imported(db, assessment_id, &format!("{}:", file_key(&sha))).await? {
+        let fields = vec![field(
+            "file",
+            format!("This file was imported on {}; it is not imported again", crate::web::format_date(at)),
+        )];
+        return Err(SheetError::Invalid { fields, file: Vec::new() });
+    }
+    let owned = bytes.to_vec();
+    let table = tokio::task::spawn_blocking(move || survey::read_table(&owned))
+        .await
+        .map_err(|e| SheetError::Internal(format!("reading the file failed: {e}")))?
+        .map_err(|file| SheetError::Invalid { fields: Vec::new(), file })?;
+    let mapping = table.headers.iter().map(|h| survey::guess(&assessment.framework, h).value()).collect();
+    let content = SurveyContent { table, mapping, fixed_group: None, responses: None };
+    let now = OffsetDateTime::now_utc();
+    let row = ImportRow {
+        id: Uuid::now_v7(),
+        assessment_id,
+        sha256: sha,
+        kind: SURVEY_KIND.to_owned(),
+        group_id: None,
+        mode: "import".to_owned(),
+        workshop_date: None,
+        facilitator: None,
+        participants: None,
+        content: serde_json::to_string(&content).map_err(|e| SheetError::Internal(e.to_string()))?,
+        answer_count: 0,
+        created_by: Some(actor.user_id),
+        created_at: now,
+        expires_at: (now + PREVIEW_LIFETIME).unix_timestamp(),
+        confirmed_at: None,
+        response_id: None,
+    };
+    let mut tx = db.begin().await?;
+    store::insert_pending(&mut tx, &row, now).await?;
+    tx.commit().await?;
+    Ok(row.id)
+}
+
+/// Applies the lead's column mapping. Valid: the checked responses are kept for the preview.
+/// Invalid: the mapping is kept (so the page shows the choices) and every problem returned.
+pub async fn survey_map(
+    db: &Db,
+    frameworks: &Frameworks,
+    actor: &Actor,
+    assessment_id: Uuid,
+    import_id: Uuid,
+    columns: &[String],
+    fixed_group: &str,
+) -> Result<(), SheetError> {
+    let (assessment, view) = view(db, frameworks, actor, assessment_id, import_id).await?;
+    let (Some(mut content), None, false) = (view.survey, view.import.confirmed_at, view.expired) else {
+        return Err(SheetError::Denied(Denied::NotFound));
+    };
+    let mut fields = Vec::new();
+    let mut mapping = Vec::new();
+    for c in 0..content.table.headers.len() {
+        let value = columns.get(c).map(String::as_str).unwrap_or("ignore");
+        match survey::Target::parse(&assessment.framework, value) {
+            Some(t) => mapping.push(t),
+            None => {
+                fields.push(field(
+                    &format!("column-{c}"),
+                    format!("Choose what column {} holds", column_letter(c as u32)),
+                ));
+                mapping.push(survey::Target::Ignore);
+            }
+        }
+    }
+    let fixed = match fixed_group.trim() {
+        "" => None,
+        raw => match Uuid::parse_str(raw).ok().filter(|id| assessment.groups.iter().any(|g| g.id == *id)) {
+            Some(id) => Some(id),
+            None => {
+                fields.push(field("fixed_group", "Choose a respondent group of this assessment"));
+                None
+            }
+        },
+    };
+    content.mapping = mapping.iter().map(|t| t.value()).collect();
+    content.fixed_group = fixed;
+    let groups: Vec<(Uuid, String)> = assessment.groups.iter().map(|g| (g.id, g.name.clone())).collect();
+    let outcome =
+        if fields.is_empty() { Some(survey::apply(&content.table, &mapping, &groups, fixed)) } else { None };
+    let (responses, file) = match outcome {
+        Some(Ok(responses)) => (Some(responses), Vec::new()),
+        Some(Err(problems)) => (None, problems),
+        None => (None, Vec::new()),
+    };
+    let answer_count =
+        responses.as_ref().map(|r| r.iter().map(|r| r.answers.len() as i64).sum()).unwrap_or(0);
+    content.responses = responses;
+    let text = serde_json::to_string(&content).map_err(|e| SheetError::Internal(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    store::update_pending(&mut tx, import_id, &text, answer_count).await?;
+    tx.commit().await?;
+    if fields.is_empty() && file.is_empty() { Ok(()) } else { Err(SheetError::Invalid { fields, file }) }
 }

@@ -105,7 +105,8 @@ pub struct ImportRow {
     pub assessment_id: Uuid,
     pub sha256: String,
     pub kind: String,
-    pub group_id: Uuid,
+    /// None for a survey export, whose rows name their groups.
+    pub group_id: Option<Uuid>,
     pub mode: String,
     pub workshop_date: Option<Date>,
     pub facilitator: Option<String>,
@@ -174,7 +175,7 @@ pub async fn import(db: &Db, assessment_id: Uuid, id: Uuid) -> Result<Option<Imp
 pub async fn mark_confirmed(
     tx: &mut Tx,
     id: Uuid,
-    response_id: Uuid,
+    response_id: Option<Uuid>,
     now: OffsetDateTime,
 ) -> Result<bool, DbError> {
     let changed = on_tx!(tx, conn => {
@@ -190,6 +191,36 @@ pub async fn mark_confirmed(
         .rows_affected()
     });
     Ok(changed == 1)
+}
+
+/// Replaces a pending import's content (a survey export's mapping and checked responses).
+pub async fn update_pending(tx: &mut Tx, id: Uuid, content: &str, answer_count: i64) -> Result<(), DbError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE spreadsheet_imports SET content = $1, answer_count = $2 WHERE id = $3 AND confirmed_at IS NULL")
+            .bind(content)
+            .bind(answer_count)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Whether any response came from this file already (a survey export's rows each have a key
+/// starting with the file's).
+pub async fn file_imported(
+    db: &Db,
+    assessment_id: Uuid,
+    key_prefix: &str,
+) -> Result<Option<OffsetDateTime>, DbError> {
+    let pattern = format!("{key_prefix}%");
+    Ok(on_db!(db, pool => sqlx::query_scalar(
+        "SELECT MIN(submitted_at) FROM responses WHERE assessment_id = $1 AND idempotency_key LIKE $2",
+    )
+    .bind(assessment_id)
+    .bind(pattern)
+    .fetch_one(pool)
+    .await?))
 }
 
 /// Removes a pending import (one that turned out to be a file imported before).

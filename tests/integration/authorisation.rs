@@ -109,6 +109,18 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/r/{token}/check",                                         [303,     303, 303,    303,     303,    303,   303,  303]),
     ("POST", "/r/{token}/submit",                                        [303,     303, 303,    303,     303,    303,   303,  303]),
     ("GET",  "/r/{token}/done",                                          [200,     200, 200,    200,     200,    200,   200,  200]),
+    // Spreadsheets: blank checklists for members; exports and imports for leads.
+    ("GET",  "/assessments/{id}/checklists.xlsx",                        [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/checklists.csv",                         [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/responses.csv",                          [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("GET",  "/assessments/{id}/responses.xlsx",                         [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("GET",  "/assessments/{id}/import",                                 [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/import",                                 [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    ("GET",  "/assessments/{id}/import/survey",                          [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/import/survey",                          [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    ("GET",  "/assessments/{id}/import/{import_id}",                     [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/import/{import_id}/confirm",             [SIGN_IN, 303, 403,    403,     403,    403,   404,  303]),
+    ("POST", "/assessments/{id}/import/{import_id}/mapping",             [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
     ("GET",  "/api/v1/assessments",                                      [401,     200, 200,    200,     200,    200,   200,  200]),
     ("POST", "/api/v1/assessments",                                      [401,     422, 422,    422,     422,    422,   422,  422]),
     ("GET",  "/api/v1/assessments/{id}/rounds",                          [401,     200, 200,    200,     200,    200,   404,  200]),
@@ -258,6 +270,38 @@ impl Harness {
         (round.id, round.token)
     }
 
+    /// A new import preview for the council's assessment (a survey-tool upload for the mapping
+    /// step, otherwise a one-item checklist): each file differs, so each confirm stores anew.
+    async fn fresh_import(&self, council: Uuid, survey: bool) -> Uuid {
+        use selfassess::spreadsheets::service;
+        let (assessment, group) = self.assessment(council).await;
+        if survey {
+            let bytes = format!("Group,Q\n{},1\n", Uuid::now_v7());
+            return service::survey_upload(
+                &self.app.db,
+                &self.frameworks,
+                &self.admin,
+                assessment,
+                bytes.as_bytes(),
+            )
+            .await
+            .expect("survey upload");
+        }
+        let bytes = format!("item,text,rating,evidence,evidence_needed\nQS1.1,,3,{},\n", Uuid::now_v7());
+        let group = group.to_string();
+        let upload = service::Upload {
+            bytes: bytes.as_bytes(),
+            group: &group,
+            mode: "response",
+            workshop_date: "",
+            facilitator: "",
+            participants: "",
+        };
+        service::preview(&self.app.db, &self.frameworks, &self.admin, assessment, upload)
+            .await
+            .expect("preview")
+    }
+
     /// A new API token belonging to `who` (anonymous owns none: the lead's stands in).
     async fn fresh_token(&self, who: usize) -> Uuid {
         let email = self.people[who].email.as_deref().unwrap_or(&self.world.lead);
@@ -291,6 +335,9 @@ impl Harness {
                         self.assessment(council).await.0.to_string()
                     }
                     "group_id" => self.assessment(council).await.1.to_string(),
+                    "import_id" => {
+                        self.fresh_import(council, template.ends_with("/mapping")).await.to_string()
+                    }
                     "round_id" => self.fresh_round(council).await.0.to_string(),
                     "action" => "close".to_owned(),
                     "qs" => "QS1".to_owned(),

@@ -129,7 +129,8 @@ async fn a_respondent_answers_saves_resumes_checks_and_sends_once() {
     assert_eq!(select_texts(&confirmation, "#reference"), [reference]);
     // Nothing about the respondent's device or address is stored.
     let columns: Vec<String> = selfassess::on_db!(&app.db, pool => sqlx::query_scalar("SELECT name FROM pragma_table_info('responses')").fetch_all(pool).await.expect("columns"));
-    let identifying = |c: &String| c == "ip" || c.starts_with("ip_") || c.contains("address") || c.contains("agent");
+    let identifying =
+        |c: &String| c == "ip" || c.starts_with("ip_") || c.contains("address") || c.contains("agent");
     assert!(!columns.iter().any(identifying), "{columns:?}");
 }
 

@@ -777,3 +777,131 @@ async fn large_exports_stream_in_bounded_memory() {
         assert!(kb < 400 * 1024, "{format} export peaked at {kb} kB");
     }
 }
+
+/// A Microsoft Forms-like export: the mapping is guessed from the headings, checked, previewed
+/// and confirmed; a bad cell is named by row and column and stops everything.
+#[tokio::test]
+async fn survey_tool_exports_import_through_a_column_mapping() {
+    for backend in backends() {
+        let f = fixture(backend).await;
+        let frameworks = selfassess::framework::Frameworks::shipped().expect("frameworks");
+        let framework = frameworks.get("cqc-la-2023").expect("framework");
+        let text = |id: &str| framework.checklist_item(id.parse().expect("id")).expect("item").text.clone();
+        let quoted = |s: String| format!("\"{}\"", s.replace('"', "\"\""));
+        let header = [
+            "ID".to_owned(),
+            "Start time".to_owned(),
+            "Email".to_owned(),
+            "Name".to_owned(),
+            "Which group are you in?".to_owned(),
+            quoted(text("QS1.1")),
+            "QS1.1: What evidence do you have?".to_owned(),
+            quoted(text("QS1.2")),
+        ]
+        .join(",");
+        let staff = &f.groups[0].1;
+        let carers = &f.groups[4].1;
+        let rows = [
+            format!("1,2026-05-01 09:00,a@example.org,Ada,{staff},Tend to agree,Monthly audits,4"),
+            format!("2,2026-05-01 09:05,b@example.org,Bob,{carers},2,,Don't know"),
+            format!("3,2026-05-01 09:07,c@example.org,Cy,{staff},,,"),
+        ];
+        let good = format!("{header}\n{}\n", rows.join("\n")).into_bytes();
+        let bad = format!("{header}\n{}\n{}\n", rows[0], rows[1].replace(",2,,", ",maybe,,")).into_bytes();
+
+        // A bad cell: named by row and column; nothing stored.
+        let (status, preview) = survey_upload(&f, bad).await;
+        assert_eq!(status, 303);
+        let (status, html) = f.app.get_html_with(&f.lead, &preview).await;
+        assert_eq!(status, 200);
+        let guessed: Vec<String> = select_texts(&html, "select[name^=column-] option[selected]");
+        assert_eq!(
+            guessed[..5],
+            ["Not imported", "Not imported", "Not imported", "Not imported", "Respondent group"]
+        );
+        assert!(guessed[5].starts_with("QS1.1 rating"), "{guessed:?}");
+        assert_eq!(guessed[6], "QS1.1 evidence they have");
+        assert!(guessed[7].starts_with("QS1.2 rating"));
+        let mapping: Vec<(String, String)> = [
+            "ignore",
+            "ignore",
+            "ignore",
+            "ignore",
+            "group",
+            "rating:QS1.1",
+            "evidence:QS1.1",
+            "rating:QS1.2",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("column-{i}"), v.to_string()))
+        .collect();
+        let fields: Vec<(&str, &str)> = mapping.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let response = f.app.post_form_with(&f.lead, &preview, &format!("{preview}/mapping"), &fields).await;
+        let problems = problems_of(response).await;
+        assert_eq!(problems, ["Row 3, column F: rating must be 1, 2, 3, 4 or 0, not 'maybe'"]);
+        assert_eq!(counts(&f).await, (0, 0));
+
+        // The good file: two responses (the third row answered nothing), after confirming.
+        let (_, preview) = survey_upload(&f, good.clone()).await;
+        let response = f.app.post_form_with(&f.lead, &preview, &format!("{preview}/mapping"), &fields).await;
+        assert_eq!(response.status(), 303);
+        let (_, html) = f.app.get_html_with(&f.lead, &preview).await;
+        assert_eq!(
+            select_texts(&html, "#survey-summary"),
+            ["2 rows will become 2 responses with 4 answers in all. Nothing is stored until you confirm."]
+        );
+        assert_eq!(counts(&f).await, (0, 0));
+        let done = f.app.post_form_with(&f.lead, &preview, &format!("{preview}/confirm"), &[]).await;
+        assert_eq!(done.status(), 303);
+        assert_eq!(counts(&f).await, (2, 4));
+        let (_, html) = f.app.get_html_with(&f.lead, &preview).await;
+        assert_eq!(select_texts(&html, ".govuk-panel__title"), ["Survey responses imported"]);
+
+        // The same export again: refused, counted once.
+        let page = format!("/assessments/{}/import/survey", f.assessment);
+        let token = f.app.csrf_with(&f.lead, &page).await;
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(good).file_name("forms.csv"));
+        let again = f
+            .lead
+            .post(format!("{}{page}?csrf_token={}", f.app.address, urlencode(&token)))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let problems = problems_of(again).await;
+        assert!(problems.iter().any(|p| p.contains("This file was imported on")), "{problems:?}");
+        assert_eq!(counts(&f).await, (2, 4));
+
+        // Stored with their groups, and the names and emails nowhere.
+        let (_, csv) =
+            download(&f.app, &f.lead, &format!("/assessments/{}/responses.csv", f.assessment)).await;
+        let csv = String::from_utf8(csv).expect("utf8");
+        assert!(csv.contains(carers.as_str()) && csv.contains("Monthly audits"));
+        assert!(!csv.contains("a@example.org") && !csv.contains("Ada"));
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Uploads a survey export; returns the status and the mapping page's address.
+async fn survey_upload(f: &Fixture, bytes: Vec<u8>) -> (u16, String) {
+    let page = format!("/assessments/{}/import/survey", f.assessment);
+    let token = f.app.csrf_with(&f.lead, &page).await;
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name("forms.csv"));
+    let response = f
+        .lead
+        .post(format!("{}{page}?csrf_token={}", f.app.address, urlencode(&token)))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    let location =
+        response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (status, location)
+}
