@@ -6,11 +6,14 @@
 //   2. signed in as a platform administrator (created with `selfassess admin
 //      create` before the server starts), after setting up a council,
 //      inviting an assessment lead, starting an assessment and setting up a
-//      survey round, and uploading a completed checklist and a survey tool's
-//      export, through the pages in the browser: from "/", the council page
-//      and the pages that forms lead to (the workshop page for QS1, the import
-//      pages, the checklist's preview and the export's column mapping), the
-//      crawler sharing the browser's cookies.
+//      survey round, and uploading a survey tool's export and (in a second
+//      assessment, as a person has one import pending per assessment) a
+//      completed checklist, through the pages in the browser: from "/", the
+//      council page and the pages that forms lead to (the workshop page for
+//      QS1, the import pages, the export's column mapping and the checklist's
+//      preview), the crawler sharing the browser's cookies. Of the second
+//      assessment's pages, only the checklist's preview is checked: the others
+//      are the first one's pages again.
 //      Public pages whose content is the same as signed out (or as the
 //      round's link opened signed out) are not checked twice;
 //   3. the invitation link, opened signed out;
@@ -90,6 +93,7 @@ const ASSESSMENT_START_PATHS = [
 
 // The assessment and the survey round the administrator sets up.
 const NEW_ASSESSMENT = { title: "2026/27", start: "2026-04-01", end: "2027-03-31" };
+const SECOND_ASSESSMENT = { title: "2025/26", start: "2025-04-01", end: "2026-03-31" };
 const NEW_ROUND = { title: "Spring survey", statements: ["QS1", "QS2"], groups: ["Frontline staff", "Unpaid carers"] };
 // A survey tool's export, uploaded so that its column mapping page exists.
 const SURVEY_EXPORT =
@@ -151,7 +155,11 @@ test("accessibility of every page", { concurrency: CONCURRENCY }, async (t) => {
       {
         label: "[signed in] ",
         result: signedIn,
-        pages: signedInPagesToCheck(t, signedIn.pages, [...anonymous.pages, ...roundPages]),
+        pages: signedInPagesToCheck(t, signedIn.pages, [...anonymous.pages, ...roundPages]).filter((p) => {
+          const again = isUnder(p.path, setup.secondAssessmentPath) && !setup.importPaths.includes(p.path);
+          if (again) t.diagnostic(`signed in: the second assessment's ${p.path} is not checked (the first one's pages are)`);
+          return !again;
+        }),
         expected: [...EXPECTED_SIGNED_IN_PATHS.map(council), ...setup.importPaths],
         storageState: await signedInContext.storageState(),
       },
@@ -227,6 +235,8 @@ test("accessibility of every page", { concurrency: CONCURRENCY }, async (t) => {
   await Promise.all(subtests);
 });
 
+const isUnder = (path, prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`);
+
 // A public page whose content (everything but the header and footer) is the
 // same signed in as signed out has been checked signed out; the signed-in
 // header and footer are checked on every other signed-in page. Home is
@@ -259,11 +269,12 @@ function report(t, label, { pages, skipped }) {
 /**
  * In `context`: sign in as the platform administrator, set up a council from
  * /admin/councils, invite INVITEE to it as assessment lead, start an
- * assessment and set up a survey round in it, upload a completed checklist
- * (the blank CSV template with one rating) and a survey tool's export.
- * Returns the council page's path, the invitation link's path, the
- * assessment page's path, the round's link (its path) and the paths of the
- * checklist's preview and the export's column mapping.
+ * assessment and set up a survey round in it, upload a survey tool's export
+ * to it; start a second assessment and upload a completed checklist (the
+ * blank CSV template with one rating) to that. Returns the council page's
+ * path, the invitation link's path, the assessments' paths, the round's link
+ * (its path) and the paths of the export's column mapping and the
+ * checklist's preview.
  */
 async function setUpCouncil(context, app) {
   const page = await context.newPage();
@@ -317,19 +328,20 @@ async function setUpCouncil(context, app) {
       assert.match(url.pathname, /^\/invitations\/[^/]+$/, `unexpected invitation link ${link}`);
       return url.pathname;
     });
-    const assessmentPath = await step("starting an assessment", async () => {
+    const startAssessment = async ({ title, start, end }) => {
       await page.goto(`${app.baseUrl}${councilPath}`);
       await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Start an assessment" }).click()]);
-      await page.getByLabel("Title", { exact: true }).fill(NEW_ASSESSMENT.title);
-      await page.getByLabel("Start of the period it covers").fill(NEW_ASSESSMENT.start);
-      await page.getByLabel("End of the period it covers").fill(NEW_ASSESSMENT.end);
+      await page.getByLabel("Title", { exact: true }).fill(title);
+      await page.getByLabel("Start of the period it covers").fill(start);
+      await page.getByLabel("End of the period it covers").fill(end);
       await Promise.all([
         page.waitForNavigation(),
         page.getByRole("button", { name: "Start assessment", exact: true }).click(),
       ]);
       assert.match(new URL(page.url()).pathname, /^\/assessments\/[^/]+$/, "not taken to the assessment page");
       return new URL(page.url()).pathname;
-    });
+    };
+    const assessmentPath = await step("starting an assessment", () => startAssessment(NEW_ASSESSMENT));
     const roundPath = await step("setting up a survey round", async () => {
       await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Set up a survey round" }).click()]);
       await page.getByLabel("Title", { exact: true }).fill(NEW_ROUND.title);
@@ -344,21 +356,6 @@ async function setUpCouncil(context, app) {
       assert.match(href ?? "", /^\/r\/[^/]+$/, `unexpected round link ${href}`);
       return href;
     });
-    const checklistPath = await step("uploading a completed checklist", async () => {
-      const blank = await context.request.get(`${app.baseUrl}${assessmentPath}/checklists.csv`);
-      assert.equal(blank.status(), 200, `the CSV template answered ${blank.status()}`);
-      const lines = (await blank.text()).split(/\r?\n/);
-      const row = lines.findIndex((l) => l.startsWith("QS1.1,"));
-      assert.ok(row > 0 && lines[row].endsWith(",,,"), `no empty QS1.1 row in the CSV template: ${lines[row]}`);
-      lines[row] = `${lines[row].slice(0, -3)},3,Supervision audits,`;
-      await page.goto(`${app.baseUrl}${assessmentPath}/import`);
-      await page.locator("#file").setInputFiles({ name: "checklist.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
-      await page.getByLabel("Respondent group", { exact: true }).selectOption({ label: NEW_ROUND.groups[0] });
-      await page.getByRole("radio", { name: "One person's answers" }).check();
-      await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Check the file", exact: true }).click()]);
-      assert.match(new URL(page.url()).pathname, /\/import\/[^/]+$/, `not taken to the preview: ${await page.locator("main").innerText()}`);
-      return new URL(page.url()).pathname;
-    });
     const mappingPath = await step("uploading a survey tool's export", async () => {
       await page.goto(`${app.baseUrl}${assessmentPath}/import/survey`);
       await page.locator("#file").setInputFiles({ name: "export.csv", mimeType: "text/csv", buffer: Buffer.from(SURVEY_EXPORT) });
@@ -369,7 +366,31 @@ async function setUpCouncil(context, app) {
       assert.match(new URL(page.url()).pathname, /\/import\/[^/]+$/, `not taken to the column mapping: ${await page.locator("main").innerText()}`);
       return new URL(page.url()).pathname;
     });
-    return { councilName, councilPath, invitationPath, assessmentPath, roundPath, importPaths: [checklistPath, mappingPath] };
+    const secondAssessmentPath = await step("starting a second assessment", () => startAssessment(SECOND_ASSESSMENT));
+    const checklistPath = await step("uploading a completed checklist to the second assessment", async () => {
+      const blank = await context.request.get(`${app.baseUrl}${secondAssessmentPath}/checklists.csv`);
+      assert.equal(blank.status(), 200, `the CSV template answered ${blank.status()}`);
+      const lines = (await blank.text()).split(/\r?\n/);
+      const row = lines.findIndex((l) => l.startsWith("QS1.1,"));
+      assert.ok(row > 0 && lines[row].endsWith(",,,"), `no empty QS1.1 row in the CSV template: ${lines[row]}`);
+      lines[row] = `${lines[row].slice(0, -3)},3,Supervision audits,`;
+      await page.goto(`${app.baseUrl}${secondAssessmentPath}/import`);
+      await page.locator("#file").setInputFiles({ name: "checklist.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
+      await page.getByLabel("Respondent group", { exact: true }).selectOption({ label: NEW_ROUND.groups[0] });
+      await page.getByRole("radio", { name: "One person's answers" }).check();
+      await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Check the file", exact: true }).click()]);
+      assert.match(new URL(page.url()).pathname, /\/import\/[^/]+$/, `not taken to the preview: ${await page.locator("main").innerText()}`);
+      return new URL(page.url()).pathname;
+    });
+    return {
+      councilName,
+      councilPath,
+      invitationPath,
+      assessmentPath,
+      secondAssessmentPath,
+      roundPath,
+      importPaths: [mappingPath, checklistPath],
+    };
   } finally {
     await page.close();
   }

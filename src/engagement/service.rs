@@ -323,43 +323,55 @@ pub async fn submit_survey_as(
     let open = round_for_link(db, frameworks, token).await?;
     let key = submission.idempotency_key.trim();
     let mut problems = Vec::new();
-    if key.is_empty() || key.len() > 200 {
+    let key_ok = !key.is_empty() && key.len() <= 200;
+    if !key_ok {
         problems.push(problem(
             "Idempotency-Key",
             "Send an Idempotency-Key header of 1 to 200 characters, unique per response",
         ));
     }
-    // A replay of a stored response answers with it even after the round closed.
-    if problems.is_empty()
-        && let Some(existing) = store::response_by_key(db, open.assessment.id, key).await?
-    {
-        return Ok(Submitted { response: existing, created: false });
-    }
-    check_open(&open.round, OffsetDateTime::now_utc())?;
-    let group = match Uuid::parse_str(submission.group.trim())
-        .ok()
-        .and_then(|id| open.groups.iter().find(|g| g.id == id))
-    {
-        Some(group) => Some(group.id),
-        None => {
-            let message = if submission.group.trim().is_empty() {
-                "Choose the group you belong to".to_owned()
-            } else {
-                format!("{:?} is not a respondent group of this round", submission.group)
-            };
-            problems.push(problem("group", message));
-            None
+    let checked = 'checks: {
+        if let Err(gone) = check_open(&open.round, OffsetDateTime::now_utc()) {
+            break 'checks Err(gone);
+        }
+        let group = match Uuid::parse_str(submission.group.trim())
+            .ok()
+            .and_then(|id| open.groups.iter().find(|g| g.id == id))
+        {
+            Some(group) => Some(group.id),
+            None => {
+                let message = if submission.group.trim().is_empty() {
+                    "Choose the group you belong to".to_owned()
+                } else {
+                    format!("{:?} is not a respondent group of this round", submission.group)
+                };
+                problems.push(problem("group", message));
+                None
+            }
+        };
+        let answers = match domain::check_answers(&open.framework, &open.statements, submission.answers) {
+            Ok(answers) => Some(answers),
+            Err(mut more) => {
+                problems.append(&mut more);
+                None
+            }
+        };
+        match (problems.is_empty(), group, answers) {
+            (true, Some(group_id), Some(answers)) => Ok((group_id, answers)),
+            _ => Err(EngagementError::Invalid(problems)),
         }
     };
-    let answers = match domain::check_answers(&open.framework, &open.statements, submission.answers) {
-        Ok(answers) => Some(answers),
-        Err(mut more) => {
-            problems.append(&mut more);
-            None
+    // A replay of a stored response answers with it even after the round closed (or if the
+    // replay fails a check). It is looked up here only when a check failed: otherwise the
+    // writer finds it in its transaction (same answer, one query fewer per submission).
+    let (group_id, answers) = match checked {
+        Ok(checked) => checked,
+        Err(error) => {
+            if key_ok && let Some(existing) = store::response_by_key(db, open.assessment.id, key).await? {
+                return Ok(Submitted { response: existing, created: false });
+            }
+            return Err(error);
         }
-    };
-    let (true, Some(group_id), Some(answers)) = (problems.is_empty(), group, answers) else {
-        return Err(EngagementError::Invalid(problems));
     };
     let response = NewResponse {
         id: Uuid::now_v7(),
