@@ -57,6 +57,9 @@ trap cleanup EXIT
 
 free_port() { "$tool" free-port; }
 
+# CPU time (user + system, in clock ticks) the process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 wait_for() { # host path
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; then return 0; fi
@@ -66,6 +69,8 @@ wait_for() { # host path
   exit 1
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- 1. selfassess -----------------------------------------------------------------------
 step "selfassess: setting up a council, an assessment and a round"
 data="$work/app"
@@ -74,14 +79,16 @@ host="127.0.0.1:$port"
 email="bench@example.org"
 password="violet harbour quartz meadow"
 printf '%s\n' "$password" | "$app" admin create --data-dir "$data" --email "$email" --name "Bench Admin" --password-stdin >/dev/null
-api_token=$("$app" admin token --data-dir "$data" --email "$email" --name bench --days 1)
+api_token=$("$app" admin token --data-dir "$data" --email "$email" --name bench --days 1 2>"$work/token.log") || { cat "$work/token.log" >&2; exit 1; }
 RUST_LOG=warn "$app" serve --addr "$host" --data-dir "$data" >"$work/app.log" 2>&1 &
 server_pid=$!
 wait_for "$host"
 read -r round group < <("$tool" setup --host "$host" --email "$email" --password "$password" --token "$api_token")
 step "selfassess: $clients clients for ${seconds}s"
+before=$(cpu_ticks "$server_pid")
 "$tool" load --host "$host" --path "/api/v1/rounds/$round/responses" --group "$group" \
   --clients "$clients" --seconds "$seconds" --label app >"$work/app.json"
+echo "$(( $(cpu_ticks "$server_pid") - before )) $(getconf CLK_TCK)" >"$work/app.cpu"
 stop_server
 "$tool" count --db "$data/selfassess.db" >"$work/app.count"
 
@@ -94,8 +101,10 @@ run_reference() { # mode label
   server_pid=$!
   wait_for "$host"
   step "reference ($2): $clients clients for ${seconds}s"
+  before=$(cpu_ticks "$server_pid")
   "$tool" load --host "$host" --path "/api/v1/rounds/bench/responses" --group "g" \
     --clients "$clients" --seconds "$seconds" --label "$1" >"$work/$1.json"
+  echo "$(( $(cpu_ticks "$server_pid") - before )) $(getconf CLK_TCK)" >"$work/$1.cpu"
   stop_server
   "$tool" count --db "$db" >"$work/$1.count"
 }
@@ -105,4 +114,6 @@ run_reference group "single writer, group commit"
 # --- the table ---------------------------------------------------------------------------
 echo
 echo "Submissions of 12 answers, $clients clients, ${seconds}s each, SQLite WAL synchronous=FULL, $(nproc) cores"
+echo "Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(figures from a machine that is busy with other work are low and noisy: compare runs made together)"
 "$tool" report --dir "$work"

@@ -320,8 +320,7 @@ async function respondentJourney(t, { javaScriptEnabled }) {
     errors.push(watchPageErrors(page));
     check = checkFor(page);
     await land(page, `${roundPath}/resume`, check);
-    // Lower case and without the dashes: the code is normalised.
-    await typeInto(page, page.getByLabel("Enter your resume code"), "the resume code field", resumeCode.replaceAll("-", "").toLowerCase());
+    await typeInto(page, page.getByLabel("Enter your resume code"), "the resume code field", resumeCode);
     await submit(page, page.getByRole("button", { name: "Continue", exact: true }), "the Continue button", check);
     if (pathOf(page) === `${roundPath}/check`) {
       // Reported by the last step; carry on from Check your answers so that

@@ -75,18 +75,33 @@ fn report(args: &[String]) -> Result<()> {
             .split_whitespace()
             .map(str::parse)
             .collect::<std::result::Result<_, _>>()?;
-        results.push((label, json, counts));
+        // Server CPU time during the run: "TICKS TICKS_PER_SECOND".
+        let cpu: Vec<f64> = std::fs::read_to_string(dir.join(format!("{name}.cpu")))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let acked = json["acknowledged"].as_f64().unwrap_or(f64::NAN);
+        let cpu_us = match cpu.as_slice() {
+            [ticks, hz] if acked > 0.0 => (ticks / hz * 1e6 / acked).round(),
+            _ => f64::NAN,
+        };
+        results.push((label, json, counts, cpu_us));
     }
     let num = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
-    println!("  {:<36} {:>10} {:>9} {:>9} {:>8}", "", "subm./s", "p50 ms", "p99 ms", "errors");
-    for (label, json, _) in &results {
+    println!(
+        "  {:<36} {:>10} {:>9} {:>9} {:>8} {:>16}",
+        "", "subm./s", "p50 ms", "p99 ms", "errors", "server CPU us/s."
+    );
+    for (label, json, _, cpu_us) in &results {
         println!(
-            "  {:<36} {:>10} {:>9} {:>9} {:>8}",
+            "  {:<36} {:>10} {:>9} {:>9} {:>8} {:>16}",
             label,
             num(json, "per_second"),
             num(json, "p50_ms"),
             num(json, "p99_ms"),
-            num(json, "errors")
+            num(json, "errors"),
+            cpu_us
         );
     }
     let (app, tx, group) = (
@@ -111,13 +126,13 @@ fn report(args: &[String]) -> Result<()> {
         "  selfassess p99:                                 {p99:>4} ms (target <= 50 ms: {})",
         verdict(p99 <= 50.0)
     );
-    for (label, json, _) in &results {
+    for (label, json, _, _) in &results {
         println!("  HTTP statuses, {label}: {}", json["statuses"]);
     }
     println!();
     println!("Stored = acknowledged (nothing lost, nothing doubled):");
     let mut all_ok = true;
-    for (label, json, counts) in &results {
+    for (label, json, counts, _) in &results {
         let acked = json["acknowledged"].as_i64().unwrap_or(-1);
         let ok = counts.len() == 2 && counts[0] == acked && counts[1] == acked * 12;
         all_ok &= ok;

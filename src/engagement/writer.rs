@@ -8,8 +8,10 @@
 //! then answers each job. So a `201` always means "committed", and a commit costs one flush
 //! for the whole group.
 //!
-//! - **Idempotency** is the store's: a key already stored, or repeated earlier in the same
-//!   group, gives back the first response (`created: false`).
+//! - **Rows and idempotency** are those of [`store::insert_response`] (a test compares them),
+//!   written with one multi-row statement per table for the whole group: a key already
+//!   stored, or repeated earlier in the same group, gives back the first response
+//!   (`created: false`).
 //! - **Failures**: if the group's transaction fails, no job in it is acknowledged. A storage
 //!   failure (disk full, read-only, busy, I/O, pool time-out: see [`retry_after`]) is given to
 //!   every job in the group and to every job already queued behind it, so callers answer 503
@@ -22,6 +24,9 @@
 //!   job: once queued it is committed or rolled back with its group like any other.
 //! - **No lock to poison**: the writer owns its connection; it is a supervised task, restarted
 //!   if it ever panics (its jobs then fail with an error, never a hang).
+//!
+//! Callers find the writer of their database with [`ResponseWriter::for_db`] (so use cases
+//! keep taking just `&Db`); the application starts it with its state (`AppState::writer`).
 //!
 //! **PostgreSQL** takes concurrent writers itself and groups commits in its own WAL, so there
 //! each response is stored in its own transaction on the pool (many connections in parallel):
@@ -616,6 +621,22 @@ mod tests {
         let (_, created) = writer.store(response(&f, "x"), answers(12)).await.expect("stored after recovery");
         assert!(created);
         assert_eq!(counts(&f).await, (1, 12));
+    }
+
+    #[test]
+    fn pages_and_the_api_answer_503_with_retry_after_when_storage_is_unavailable() {
+        use axum::response::IntoResponse;
+        let page = crate::web::AppError::Database(DbError::Query(sqlx::Error::PoolTimedOut)).into_response();
+        assert_eq!(page.status(), 503);
+        assert_eq!(page.headers()["retry-after"], "1");
+        let bug = crate::web::AppError::Database(DbError::Query(sqlx::Error::RowNotFound)).into_response();
+        assert_eq!(bug.status(), 500);
+        assert!(bug.headers().get("retry-after").is_none());
+        let api =
+            crate::engagement::service::EngagementError::Db(unavailable(io::ErrorKind::Other, "disk full"))
+                .into_response();
+        assert_eq!(api.status(), 503);
+        assert_eq!(api.headers()["retry-after"], "5");
     }
 
     #[test]
