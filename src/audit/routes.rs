@@ -79,7 +79,7 @@ async fn council_audit(
     Path(raw_id): Path<String>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    let id = crate::councils::routes::council_id(&raw_id)?;
+    let id = crate::web::path_id(&raw_id)?;
     actor.can_lead(id).map_err(ServiceError::from)?;
     let council = crate::councils::store::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     render(&state, &page, Some((id, council.name)), query).await

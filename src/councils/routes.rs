@@ -25,11 +25,6 @@ pub fn router() -> Routes {
         .post("/councils/{council_id}/invitations/{invitation_id}/revoke", revoke_invitation)
 }
 
-/// A council id from the path: a malformed one is simply not found.
-pub fn council_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 async fn admin_page_context(state: &AppState) -> Result<minijinja::Value, AppError> {
     let existing = super::store::all(&state.db).await?;
     let taken: std::collections::BTreeSet<&str> = existing.iter().map(|c| c.gss_code.as_str()).collect();
@@ -81,7 +76,7 @@ async fn council(
     page: Page,
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = council_id(&raw_id)?;
+    let id = crate::web::path_id(&raw_id)?;
     actor.can_read(id).map_err(ServiceError::from)?;
     let council = super::store::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let is_lead = actor.can_lead(id).is_ok();
@@ -156,7 +151,7 @@ async fn invite_page(
     page: Page,
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = council_id(&raw_id)?;
+    let id = crate::web::path_id(&raw_id)?;
     actor.can_lead(id).map_err(ServiceError::from)?;
     let council = super::store::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(page.render("councils/invite.html", invite_context(&state, id, &council.name))?.into_response())
@@ -179,7 +174,7 @@ async fn invite(
     Path(raw_id): Path<String>,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, AppError> {
-    let id = council_id(&raw_id)?;
+    let id = crate::web::path_id(&raw_id)?;
     actor.can_lead(id).map_err(ServiceError::from)?;
     let council = super::store::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let known: Vec<_> = state
@@ -221,7 +216,7 @@ async fn revoke_invitation(
     SignedIn(actor): SignedIn,
     Path((raw_id, raw_invitation)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let id = council_id(&raw_id)?;
+    let id = crate::web::path_id(&raw_id)?;
     let invitation = Uuid::parse_str(&raw_invitation).map_err(|_| AppError::NotFound)?;
     service::revoke_invitation(&state.db, &actor, id, invitation).await?;
     Ok(Redirect::to(&format!("/councils/{id}")).into_response())

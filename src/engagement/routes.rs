@@ -46,10 +46,6 @@ fn field_errors(problems: Vec<Problem>) -> Vec<FieldError> {
     problems.into_iter().map(|p| FieldError::new(p.field, p.message)).collect()
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 fn framework_choices(state: &AppState) -> Vec<Value> {
     state
         .frameworks
@@ -65,7 +61,7 @@ async fn new_assessment_page(
     page: Page,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let council_id = parse_id(&raw)?;
+    let council_id = crate::web::path_id(&raw)?;
     actor.can_lead(council_id).map_err(crate::accounts::service::ServiceError::from)?;
     let council = crate::councils::store::by_id(&state.db, council_id).await?.ok_or(AppError::NotFound)?;
     let context = context! { council => context! { id => raw, name => council.name }, frameworks => framework_choices(&state) };
@@ -91,7 +87,7 @@ async fn create_assessment(
     Path(raw): Path<String>,
     Form(form): Form<AssessmentForm>,
 ) -> Result<Response, AppError> {
-    let council_id = parse_id(&raw)?;
+    let council_id = crate::web::path_id(&raw)?;
     let input = NewAssessment {
         council_id,
         title: &form.title,
@@ -185,7 +181,7 @@ async fn assessment_page(
     page: Page,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     Ok(page
         .render("engagement/assessment.html", assessment_context(&state, &actor, id).await?)?
         .into_response())
@@ -204,7 +200,7 @@ async fn set_status(
     Path(raw): Path<String>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     match service::set_status(&state.db, &actor, id, &form.status).await {
         Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
         Err(EngagementError::Invalid(problems)) => {
@@ -230,7 +226,7 @@ async fn add_group(
     Path(raw): Path<String>,
     Form(form): Form<GroupForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     match service::save_group(&state.db, &actor, id, None, &form.name, &form.evidence_category).await {
         Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}#groups")).into_response()),
         Err(EngagementError::Invalid(problems)) => {
@@ -252,8 +248,8 @@ async fn update_group(
     Path((raw, raw_group)): Path<(String, String)>,
     Form(form): Form<GroupForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
-    let group = parse_id(&raw_group)?;
+    let id = crate::web::path_id(&raw)?;
+    let group = crate::web::path_id(&raw_group)?;
     match service::save_group(&state.db, &actor, id, Some(group), &form.name, &form.evidence_category).await {
         Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}#groups")).into_response()),
         Err(EngagementError::Invalid(problems)) => {
@@ -298,7 +294,7 @@ async fn new_round_page(
     page: Page,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     Ok(page
         .render("engagement/new_round.html", round_form_context(&state, &actor, id).await?)?
         .into_response())
@@ -329,7 +325,7 @@ async fn create_round(
     Path(raw): Path<String>,
     Form(form): Form<RoundForm>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let input = NewRound {
         title: &form.title,
         statements: &form.statements,
@@ -362,8 +358,8 @@ async fn round_action(
     SignedIn(actor): SignedIn,
     Path((raw, raw_round, action)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
-    let round = parse_id(&raw_round)?;
+    let id = crate::web::path_id(&raw)?;
+    let round = crate::web::path_id(&raw_round)?;
     service::round_action(&state.db, &actor, id, round, &action).await.map_err(to_app)?;
     Ok(Redirect::to(&format!("/assessments/{id}#rounds")).into_response())
 }
@@ -417,7 +413,7 @@ async fn workshop_page(
     Path(raw): Path<String>,
     Query(query): Query<WorkshopQuery>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let context = workshop_context(&state, &actor, id, query.statement.as_deref()).await?;
     Ok(page
         .render(
@@ -434,7 +430,7 @@ async fn record_workshop(
     Path(raw): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let field = |name: &str| form.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
     let statement = field("statement");
     match service::record_workshop(&state.db, &state.frameworks, &actor, id, &form).await {

@@ -41,10 +41,6 @@ const EXPORT_PAGE: i64 = 20;
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const CSV_TYPE: &str = "text/csv; charset=utf-8";
 
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 fn download(content_type: &'static str, file_name: &str, body: Body) -> Response {
     let mut response = Response::new(body);
     let headers = response.headers_mut();
@@ -66,7 +62,7 @@ async fn blank_xlsx(
     SignedIn(actor): SignedIn,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let assessment = service::for_members(&state.db, &state.frameworks, &actor, id).await?;
     let groups = group_names(&assessment);
     let info = BlankInfo {
@@ -87,7 +83,7 @@ async fn blank_csv(
     SignedIn(actor): SignedIn,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let assessment = service::for_members(&state.db, &state.frameworks, &actor, id).await?;
     let bytes = blank::csv_template(&assessment.framework).map_err(|e| {
         tracing::error!(error = %e, "cannot write the CSV template");
@@ -113,7 +109,7 @@ async fn export_csv(
     SignedIn(actor): SignedIn,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
     service::record_export(&state.db, &actor, &assessment.row, "csv").await?;
     let (tx, rx) = tokio::sync::mpsc::channel(2);
@@ -159,7 +155,7 @@ async fn export_xlsx(
     SignedIn(actor): SignedIn,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
     service::record_export(&state.db, &actor, &assessment.row, "xlsx").await?;
     let (tx, rx) = tokio::sync::mpsc::channel(4);
@@ -240,7 +236,7 @@ async fn import_page(
     page: Page,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
     Ok(page
         .render(
@@ -332,7 +328,7 @@ async fn upload(
     Path(raw): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
     let (form, bytes) = match multipart {
         Ok(mut multipart) => match read_form(&mut multipart).await {
@@ -373,8 +369,8 @@ async fn import_view(
     Path((raw, raw_import)): Path<(String, String)>,
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
-    let import_id = parse_id(&raw_import)?;
+    let id = crate::web::path_id(&raw)?;
+    let import_id = crate::web::path_id(&raw_import)?;
     let (assessment, view) = service::view(&state.db, &state.frameworks, &actor, id, import_id).await?;
     if view.import.kind == service::SURVEY_KIND {
         let change = query.get("change").is_some_and(|v| v == "1");
@@ -442,8 +438,8 @@ async fn confirm(
     page: Page,
     Path((raw, raw_import)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
-    let import_id = parse_id(&raw_import)?;
+    let id = crate::web::path_id(&raw)?;
+    let import_id = crate::web::path_id(&raw_import)?;
     match service::confirm(&state.db, &state.frameworks, &actor, id, import_id).await? {
         Confirmed::Stored | Confirmed::NotReady => {
             Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response())
@@ -467,7 +463,7 @@ async fn survey_page(
     page: Page,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
     Ok(page.render("spreadsheets/survey_upload.html", import_context(&assessment))?.into_response())
 }
@@ -479,7 +475,7 @@ async fn survey_upload(
     Path(raw): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
+    let id = crate::web::path_id(&raw)?;
     let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
     let bytes = match multipart {
         Ok(mut multipart) => read_form(&mut multipart).await.map(|(_, bytes)| bytes).unwrap_or_default(),
@@ -634,8 +630,8 @@ async fn survey_mapping(
     Path((raw, raw_import)): Path<(String, String)>,
     axum_extra::extract::Form(form): axum_extra::extract::Form<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&raw)?;
-    let import_id = parse_id(&raw_import)?;
+    let id = crate::web::path_id(&raw)?;
+    let import_id = crate::web::path_id(&raw_import)?;
     let mut columns = Vec::new();
     while let Some(value) = form.get(&format!("column-{}", columns.len())) {
         columns.push(value.clone());

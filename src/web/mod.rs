@@ -109,3 +109,8 @@ pub fn format_datetime(at: time::OffsetDateTime) -> String {
     );
     at.format(&format).unwrap_or_default()
 }
+
+/// An id from a URL path: one that is not a UUID is simply not found.
+pub fn path_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
