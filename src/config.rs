@@ -10,6 +10,8 @@ pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database: DatabaseUrl,
+    /// Outgoing mail; `None` when no SMTP relay is configured (links are then only shown).
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 /// Where the data lives. `Display` never shows a password.

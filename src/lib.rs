@@ -8,6 +8,7 @@ pub mod councils;
 pub mod db;
 pub mod engagement;
 pub mod framework;
+pub mod mail;
 pub mod spreadsheets;
 pub mod startup;
 pub mod web;

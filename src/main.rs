@@ -103,6 +103,38 @@ struct ServeArgs {
     addr: SocketAddr,
     #[command(flatten)]
     db: DbArgs,
+    #[command(flatten)]
+    mail: MailArgs,
+}
+
+/// Outgoing mail: all three or none.
+#[derive(Args, Clone)]
+struct MailArgs {
+    /// SMTP relay for invitations, e.g. `smtp://user:pass@host:587?tls=required` or `smtps://host`.
+    #[arg(long, env = "SELFASSESS_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender of mail, e.g. `Self-assessment <selfassess@council.gov.uk>`.
+    #[arg(long, env = "SELFASSESS_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// The address people reach this service at (for links in mail), e.g. `https://selfassess.council.gov.uk`.
+    #[arg(long, env = "SELFASSESS_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl MailArgs {
+    fn config(&self) -> anyhow::Result<Option<selfassess::mail::MailConfig>> {
+        let Some(smtp_url) = &self.smtp_url else { return Ok(None) };
+        let from = self
+            .mail_from
+            .clone()
+            .context("with --smtp-url / SELFASSESS_SMTP_URL, also set --mail-from / SELFASSESS_MAIL_FROM")?;
+        let public_url = self.public_url.as_deref().context(
+            "with --smtp-url / SELFASSESS_SMTP_URL, also set --public-url / SELFASSESS_PUBLIC_URL",
+        )?;
+        let public_url = url::Url::parse(public_url)
+            .with_context(|| format!("--public-url / SELFASSESS_PUBLIC_URL `{public_url}` is not a URL"))?;
+        Ok(Some(selfassess::mail::MailConfig { smtp_url: smtp_url.clone(), from, public_url }))
+    }
 }
 
 #[derive(Args, Clone)]
@@ -135,7 +167,12 @@ impl DbArgs {
 
 impl ServeArgs {
     fn config(&self) -> anyhow::Result<Config> {
-        Ok(Config { addr: self.addr, data_dir: self.db.data_dir.clone(), database: self.db.database()? })
+        Ok(Config {
+            addr: self.addr,
+            data_dir: self.db.data_dir.clone(),
+            database: self.db.database()?,
+            mail: self.mail.config()?,
+        })
     }
 }
 
@@ -277,6 +314,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let app = Application::build(&config).await?;
         let addr = app.local_addr().context("cannot read the listening address")?;
         tracing::info!(database = %config.database, data_dir = %config.data_dir.display(), "starting");
+        match &config.mail {
+            Some(mail) => tracing::info!(smtp = %selfassess::config::redact(&mail.smtp_url), "invitations are sent by email"),
+            None => tracing::info!("no SMTP relay configured: invitation links are shown, not emailed"),
+        }
         // Scripts and the browser tests read this line to find the port.
         println!("selfassess listening on http://{addr}");
         app.run_until_stopped().await.context("server error")

@@ -31,6 +31,8 @@ pub struct AppState {
     pub server_key: Arc<str>,
     /// Stores survey responses with group commit (see `engagement::writer`).
     pub writer: crate::engagement::writer::ResponseWriter,
+    /// Sends invitations by email when an SMTP relay is configured.
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             db,
             templates: Templates::new()?,
             server_key: server_key.into(),
+            mailer: None,
         })
     }
 }
@@ -56,6 +59,8 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error(transparent)]
     Templates(#[from] web::templates::TemplateError),
+    #[error("the mail settings are invalid")]
+    Mail(#[from] crate::mail::MailError),
     #[error("cannot create the data directory {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
     #[error("cannot listen on {addr}: {source}")]
@@ -113,7 +118,8 @@ impl Application {
         })?;
         let db = Db::connect(&config.database).await?;
         db.migrate().await?;
-        let state = AppState::new(db.clone()).await?;
+        let mailer = config.mail.as_ref().map(crate::mail::Mailer::new).transpose()?;
+        let state = AppState { mailer, ..AppState::new(db.clone()).await? };
         let router = router(state);
         let listener = TcpListener::bind(config.addr)
             .await

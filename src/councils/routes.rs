@@ -186,14 +186,42 @@ async fn invite(
     match service::invite(&state.db, &actor, id, &form.email, &form.role, &form.statements, &known).await {
         Ok(invited) => {
             let link = format!("/invitations/{}", invited.token);
+            let expires = crate::web::format_date(invited.expires_at);
+            let email = form.email.trim().to_lowercase();
+            // None: no relay configured; Some(false): the relay failed (the link is still shown).
+            let emailed = match &state.mailer {
+                None => None,
+                Some(mailer) => {
+                    let role_label = Role::parse(&form.role).map(Role::label).unwrap_or_default();
+                    let mail = crate::mail::InvitationMail {
+                        to: &email,
+                        council_name: &council.name,
+                        inviter_name: &actor.name,
+                        role_label,
+                        link_path: &link,
+                        expires: &expires,
+                    };
+                    match mailer.send_invitation(&mail).await {
+                        Ok(()) => {
+                            tracing::info!(invitation = %invited.invitation_id, "invitation emailed");
+                            Some(true)
+                        }
+                        Err(error) => {
+                            tracing::warn!(invitation = %invited.invitation_id, %error, "invitation not emailed");
+                            Some(false)
+                        }
+                    }
+                }
+            };
             Ok(page
                 .render(
                     "councils/invited.html",
                     context! {
                         council => context! { id => id.to_string(), name => council.name },
-                        email => form.email.trim().to_lowercase(),
+                        email,
                         link,
-                        expires => crate::web::format_date(invited.expires_at),
+                        expires,
+                        emailed,
                     },
                 )?
                 .into_response())

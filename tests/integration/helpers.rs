@@ -44,6 +44,11 @@ async fn fresh_postgres_database() -> String {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_configured(backend, |_| {}).await
+}
+
+/// Starts the app after `adjust` has changed its configuration (mail, for example).
+pub async fn spawn_app_configured(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
     // Errors the app logs show up under the failing test (set RUST_LOG for more).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -56,11 +61,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         Backend::Sqlite => DatabaseUrl::default_in(data_dir.path()),
         Backend::Postgres => DatabaseUrl::Postgres(fresh_postgres_database().await),
     };
-    let config = Config {
+    let mut config = Config {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: data_dir.path().to_owned(),
         database,
+        mail: None,
     };
+    adjust(&mut config);
     let app = Application::build(&config).await.expect("the app starts");
     let db = app.db();
     let address = format!("http://{}", app.local_addr().expect("bound address"));

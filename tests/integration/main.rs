@@ -7,6 +7,7 @@ mod engagement;
 mod framework_file;
 mod helpers;
 mod journey;
+mod mail;
 mod pages;
 mod spreadsheets;
 mod storage;
