@@ -309,7 +309,11 @@ pub async fn insert_response(
             .await?;
             (existing, false)
         } else {
-            for a in answers {
+            // In item order, so concurrent transactions take the analysis tallies' row locks
+            // (PostgreSQL) in one order and cannot deadlock.
+            let mut ordered: Vec<&Answer> = answers.iter().collect();
+            ordered.sort_by_key(|a| a.item);
+            for a in ordered {
                 sqlx::query(
                     "INSERT INTO answers (response_id, item, rating, evidence, evidence_needed) VALUES ($1, $2, $3, $4, $5)",
                 )

@@ -1,0 +1,77 @@
+-- Stage 1 analysis: running counts kept by triggers in the same transaction as each answer,
+-- so the analysis reads a few hundred rows instead of every answer. Responses and answers are
+-- append-only (nothing deletes or rewrites a rating); deleting an assessment deletes its tallies.
+-- A response without a round is counted under the nil id.
+
+CREATE TABLE answer_tallies (
+    assessment_id BLOB NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
+    round_id BLOB NOT NULL,
+    group_id BLOB NOT NULL,
+    mode TEXT NOT NULL,
+    item TEXT NOT NULL,
+    rating INTEGER NOT NULL,
+    answers INTEGER NOT NULL,
+    -- Answers whose "What evidence do you have?" is not empty.
+    with_evidence INTEGER NOT NULL,
+    PRIMARY KEY (assessment_id, round_id, group_id, mode, item, rating)
+);
+
+CREATE TABLE response_tallies (
+    assessment_id BLOB NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
+    round_id BLOB NOT NULL,
+    group_id BLOB NOT NULL,
+    mode TEXT NOT NULL,
+    responses INTEGER NOT NULL,
+    -- People present at workshops (a workshop is one response).
+    participants INTEGER NOT NULL,
+    PRIMARY KEY (assessment_id, round_id, group_id, mode)
+);
+
+CREATE TRIGGER responses_tally AFTER INSERT ON responses
+BEGIN
+    INSERT INTO response_tallies (assessment_id, round_id, group_id, mode, responses, participants)
+    VALUES (NEW.assessment_id, COALESCE(NEW.round_id, X'00000000000000000000000000000000'), NEW.group_id,
+            NEW.mode, 1, COALESCE(NEW.participants, 0))
+    ON CONFLICT (assessment_id, round_id, group_id, mode) DO UPDATE
+        SET responses = responses + 1, participants = participants + excluded.participants;
+END;
+
+CREATE TRIGGER answers_tally AFTER INSERT ON answers
+BEGIN
+    INSERT INTO answer_tallies (assessment_id, round_id, group_id, mode, item, rating, answers, with_evidence)
+    SELECT r.assessment_id, COALESCE(r.round_id, X'00000000000000000000000000000000'), r.group_id, r.mode,
+           NEW.item, NEW.rating, 1, NEW.evidence <> ''
+    FROM responses r WHERE r.id = NEW.response_id
+    ON CONFLICT (assessment_id, round_id, group_id, mode, item, rating) DO UPDATE
+        SET answers = answers + 1, with_evidence = with_evidence + excluded.with_evidence;
+END;
+
+-- Counts for what was stored before this migration.
+INSERT INTO response_tallies (assessment_id, round_id, group_id, mode, responses, participants)
+SELECT assessment_id, COALESCE(round_id, X'00000000000000000000000000000000'), group_id, mode, COUNT(*),
+       COALESCE(SUM(participants), 0)
+FROM responses GROUP BY 1, 2, 3, 4;
+
+INSERT INTO answer_tallies (assessment_id, round_id, group_id, mode, item, rating, answers, with_evidence)
+SELECT r.assessment_id, COALESCE(r.round_id, X'00000000000000000000000000000000'), r.group_id, r.mode, a.item,
+       a.rating, COUNT(*), SUM(a.evidence <> '')
+FROM answers a JOIN responses r ON r.id = a.response_id
+GROUP BY 1, 2, 3, 4, 5, 6;
+
+-- Free text by item, for the quality statement pages and the evidence-request lists.
+CREATE INDEX answers_evidence_given ON answers (item) WHERE evidence <> '';
+CREATE INDEX answers_evidence_needed ON answers (item) WHERE evidence_needed <> '';
+
+-- Thresholds of the findings and the smallest group shown, per assessment (defaults when absent).
+CREATE TABLE analysis_settings (
+    assessment_id BLOB PRIMARY KEY REFERENCES assessments (id) ON DELETE CASCADE,
+    min_group_size INTEGER NOT NULL CHECK (min_group_size >= 3),
+    strength_agree_percent INTEGER NOT NULL,
+    improvement_agree_percent INTEGER NOT NULL,
+    differing_gap_points INTEGER NOT NULL,
+    differing_consensus_percent INTEGER NOT NULL,
+    dont_know_percent INTEGER NOT NULL,
+    evidence_percent INTEGER NOT NULL,
+    updated_by BLOB REFERENCES users (id) ON DELETE SET NULL,
+    updated_at TEXT NOT NULL
+);
