@@ -2,6 +2,7 @@
 //! *Assessment framework for local authority assurance*, following the LGA / ADASS toolkit.
 
 pub mod accounts;
+pub mod analysis;
 pub mod audit;
 pub mod config;
 pub mod councils;

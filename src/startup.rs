@@ -77,7 +77,8 @@ pub enum StartupError {
     tags(
         (name = "frameworks", description = "The CQC framework and the LGA / ADASS toolkit, as data"),
         (name = "accounts", description = "Who a personal API token acts for"),
-        (name = "engagement", description = "Stage 1: assessments, survey rounds and responses")
+        (name = "engagement", description = "Stage 1: assessments, survey rounds and responses"),
+        (name = "analysis", description = "Stage 1 analysis: measures, findings, small groups withheld")
     ),
     modifiers(&BearerAuth)
 )]
@@ -160,6 +161,7 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
         .merge(crate::framework::api::router())
         .merge(crate::accounts::api::router())
         .merge(crate::engagement::api::router())
+        .merge(crate::analysis::api::router())
         .split_for_parts();
     let mut table: Vec<(Method, String)> = Vec::new();
     for (path, item) in &openapi.paths.paths {

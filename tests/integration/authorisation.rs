@@ -124,6 +124,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/api/v1/assessments",                                      [401,     200, 200,    200,     200,    200,   200,  200]),
     ("POST", "/api/v1/assessments",                                      [401,     422, 422,    422,     422,    422,   422,  422]),
     ("GET",  "/api/v1/assessments/{id}/rounds",                          [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/api/v1/assessments/{id}/analysis",                        [401,     200, 200,    200,     200,    200,   404,  200]),
     ("POST", "/api/v1/assessments/{id}/rounds",                          [401,     422, 403,    403,     403,    403,   404,  422]),
     ("POST", "/api/v1/rounds/{token}/responses",                         [422,     422, 422,    422,     422,    422,   422,  422]),
 ];

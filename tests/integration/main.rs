@@ -1,6 +1,7 @@
 //! One integration test binary: a module per capability.
 
 mod accounts;
+mod analysis;
 mod audit;
 mod authorisation;
 mod engagement;

@@ -1,0 +1,575 @@
+//! The Stage 1 analysis of an assessment, built from the running tallies: measures for every
+//! item, quality statement, theme and the whole, by respondent group, CQC evidence category and
+//! mode of engagement, with small groups withheld. Pure: the store hands in the rows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::findings::{Classification, Finding, GroupFigures, Thresholds, classify};
+use super::stats::{Measures, Tally};
+use crate::engagement::domain::GROUP_CATEGORIES;
+use crate::framework::{ChecklistItemId, Framework};
+
+/// A respondent group of the assessment.
+#[derive(Debug, Clone)]
+pub struct GroupInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub category: String,
+}
+
+/// One row of `answer_tallies`.
+#[derive(Debug, Clone)]
+pub struct TallyRow {
+    /// The nil id for responses without a round.
+    pub round_id: Uuid,
+    pub group_id: Uuid,
+    pub mode: String,
+    pub item: String,
+    pub rating: i64,
+    pub answers: i64,
+    pub with_evidence: i64,
+}
+
+/// One row of `response_tallies`.
+#[derive(Debug, Clone)]
+pub struct ResponseTallyRow {
+    pub round_id: Uuid,
+    pub group_id: Uuid,
+    pub mode: String,
+    pub responses: i64,
+    pub participants: i64,
+}
+
+/// The modes of engagement, in the order shown.
+pub const MODES: [(&str, &str); 4] = [
+    ("survey", "Survey"),
+    ("staff", "Staff answering as themselves"),
+    ("workshop", "Workshop or working group"),
+    ("import", "Imported from a spreadsheet"),
+];
+
+/// Figures for one slice (a group, a category or a mode): withheld when too few answered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Slice {
+    /// A group's id, a category's id (`peoples_experience` …) or a mode (`survey` …).
+    pub id: String,
+    pub label: String,
+    /// True when fewer than the assessment's smallest group size answered (or when showing
+    /// this slice would let a withheld one be worked out by subtraction).
+    pub suppressed: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub measures: Option<Measures>,
+}
+
+/// The same measures for a unit (item, quality statement, theme or the whole), overall and by
+/// group, category and mode.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Breakdown {
+    pub suppressed: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub measures: Option<Measures>,
+    pub by_group: Vec<Slice>,
+    pub by_category: Vec<Slice>,
+    pub by_mode: Vec<Slice>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemAnalysis {
+    /// The checklist item, such as `QS1.3`.
+    pub id: String,
+    pub quality_statement: String,
+    pub text: String,
+    #[serde(flatten)]
+    pub figures: Breakdown,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+/// Mean rating as a percentage of 4, put through CQC's rating bands. Indicative only.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IndicativeScore {
+    pub percent: u32,
+    /// 1 to 4, by the band the percentage falls in.
+    pub score: u8,
+    /// `inadequate`, `requires_improvement`, `good` or `outstanding`.
+    pub band: String,
+    pub label: String,
+}
+
+/// Whether one of CQC's evidence categories is informed by the answers gathered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryCoverage {
+    pub id: String,
+    pub title: String,
+    /// `covered` (enough respondents to show), `too_few` (some, fewer than the smallest group
+    /// shown) or `none`.
+    pub status: String,
+    pub covered: bool,
+    /// Respondents, when covered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub respondents: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatementAnalysis {
+    pub id: String,
+    pub theme: String,
+    pub title: String,
+    #[serde(flatten)]
+    pub figures: Breakdown,
+    /// Absent when the figures are withheld or there are no ratings.
+    pub indicative_score: Option<IndicativeScore>,
+    pub evidence_categories: Vec<CategoryCoverage>,
+    /// How many of its items have each primary classification.
+    pub findings: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ThemeAnalysis {
+    pub id: String,
+    pub title: String,
+    #[serde(flatten)]
+    pub figures: Breakdown,
+    pub indicative_score: Option<IndicativeScore>,
+}
+
+/// Responses gathered, by group and by mode (workshops count once each).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Engagement {
+    pub suppressed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub responses: Option<u64>,
+    pub by_group: Vec<CountSlice>,
+    pub by_mode: Vec<CountSlice>,
+    /// Workshops and working groups held, and the people at them.
+    pub workshops: u64,
+    pub workshop_participants: u64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CountSlice {
+    pub id: String,
+    pub label: String,
+    pub suppressed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub responses: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Analysis {
+    /// The round the figures are limited to, if any.
+    pub round: Option<Uuid>,
+    pub thresholds: Thresholds,
+    pub engagement: Engagement,
+    pub overall: Breakdown,
+    pub items: Vec<ItemAnalysis>,
+    pub quality_statements: Vec<StatementAnalysis>,
+    pub themes: Vec<ThemeAnalysis>,
+}
+
+/// Where each slice sits in a unit's vectors: 0 the whole, then groups, categories, modes.
+struct Layout {
+    groups: Vec<GroupInfo>,
+    /// For each group, the index of its category in `GROUP_CATEGORIES`.
+    group_category: Vec<Option<usize>>,
+}
+
+impl Layout {
+    fn len(&self) -> usize {
+        1 + self.groups.len() + GROUP_CATEGORIES.len() + MODES.len()
+    }
+    fn group(&self, i: usize) -> usize {
+        1 + i
+    }
+    fn category(&self, c: usize) -> usize {
+        1 + self.groups.len() + c
+    }
+    fn mode(&self, m: usize) -> usize {
+        1 + self.groups.len() + GROUP_CATEGORIES.len() + m
+    }
+
+    /// Each relation says the first cell is the sum of the others.
+    fn relations(&self) -> Vec<Vec<usize>> {
+        let mut relations = vec![
+            std::iter::once(0).chain((0..self.groups.len()).map(|g| self.group(g))).collect(),
+            std::iter::once(0).chain((0..GROUP_CATEGORIES.len()).map(|c| self.category(c))).collect(),
+            std::iter::once(0).chain((0..MODES.len()).map(|m| self.mode(m))).collect::<Vec<_>>(),
+        ];
+        for c in 0..GROUP_CATEGORIES.len() {
+            let members = (0..self.groups.len()).filter(|&g| self.group_category[g] == Some(c));
+            relations.push(std::iter::once(self.category(c)).chain(members.map(|g| self.group(g))).collect());
+        }
+        relations
+    }
+}
+
+/// A unit's tallies and respondents per slice (respondents of pooled units are the largest
+/// number who answered any one item: a lower bound, so withholding errs on the safe side).
+#[derive(Clone)]
+struct Unit {
+    tallies: Vec<Tally>,
+    respondents: Vec<u64>,
+}
+
+impl Unit {
+    fn new(len: usize) -> Unit {
+        Unit { tallies: vec![Tally::default(); len], respondents: vec![0; len] }
+    }
+
+    fn pool(&mut self, other: &Unit) {
+        for (mine, theirs) in self.tallies.iter_mut().zip(&other.tallies) {
+            mine.add(theirs);
+        }
+        for (mine, theirs) in self.respondents.iter_mut().zip(&other.respondents) {
+            *mine = (*mine).max(*theirs);
+        }
+    }
+}
+
+/// Which cells to withhold: those with 1 to k−1 respondents, then, until nothing changes, one
+/// more in any sum that would otherwise give a withheld cell away by subtraction (the smallest
+/// other non-empty part, or the total when there is none).
+pub fn withheld(respondents: &[u64], relations: &[Vec<usize>], k: u64) -> Vec<bool> {
+    let mut hidden: Vec<bool> = respondents.iter().map(|&n| n > 0 && n < k).collect();
+    loop {
+        let mut changed = false;
+        for relation in relations {
+            let (total, parts) = (relation[0], &relation[1..]);
+            if hidden[total] {
+                continue;
+            }
+            let hidden_parts = parts.iter().filter(|&&p| hidden[p] && respondents[p] > 0).count();
+            if hidden_parts != 1 {
+                continue;
+            }
+            let smallest_shown =
+                parts.iter().filter(|&&p| !hidden[p] && respondents[p] > 0).min_by_key(|&&p| respondents[p]);
+            match smallest_shown {
+                Some(&p) => hidden[p] = true,
+                None => hidden[total] = true,
+            }
+            changed = true;
+        }
+        if !changed {
+            return hidden;
+        }
+    }
+}
+
+/// Everything the analysis needs, handed in by the store.
+pub struct Inputs<'a> {
+    pub framework: &'a Framework,
+    pub groups: Vec<GroupInfo>,
+    pub tallies: Vec<TallyRow>,
+    pub responses: Vec<ResponseTallyRow>,
+    pub thresholds: Thresholds,
+    /// Limit the figures to one round.
+    pub round: Option<Uuid>,
+}
+
+pub fn analyse(inputs: Inputs<'_>) -> Analysis {
+    let Inputs { framework, groups, tallies, responses, thresholds, round } = inputs;
+    let k = u64::from(thresholds.min_group_size.max(super::findings::MIN_GROUP_SIZE_FLOOR));
+    let group_category =
+        groups.iter().map(|g| GROUP_CATEGORIES.iter().position(|(id, _)| *id == g.category)).collect();
+    let layout = Layout { groups, group_category };
+    let relations = layout.relations();
+    let group_index: HashMap<Uuid, usize> =
+        layout.groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
+    let mode_index = |mode: &str| MODES.iter().position(|(id, _)| *id == mode);
+    // The cells a row of a group and mode adds to.
+    let cells_for = |group_id: Uuid, mode: &str| -> Vec<usize> {
+        let mut cells = vec![0];
+        if let Some(&g) = group_index.get(&group_id) {
+            cells.push(layout.group(g));
+            if let Some(c) = layout.group_category[g] {
+                cells.push(layout.category(c));
+            }
+        }
+        if let Some(m) = mode_index(mode) {
+            cells.push(layout.mode(m));
+        }
+        cells
+    };
+
+    let mut by_item: HashMap<ChecklistItemId, Unit> = HashMap::new();
+    for row in tallies.iter().filter(|r| round.is_none_or(|id| r.round_id == id)) {
+        let (Ok(item), Ok(rating)) = (row.item.parse::<ChecklistItemId>(), usize::try_from(row.rating))
+        else {
+            continue;
+        };
+        if rating > 4 {
+            continue;
+        }
+        let unit = by_item.entry(item).or_insert_with(|| Unit::new(layout.len()));
+        let answers = u64::try_from(row.answers).unwrap_or(0);
+        let with_evidence = u64::try_from(row.with_evidence).unwrap_or(0);
+        for cell in cells_for(row.group_id, &row.mode) {
+            unit.tallies[cell].counts[rating] += answers;
+            unit.tallies[cell].with_evidence += with_evidence;
+        }
+    }
+    // An item's respondents are its answers: each response answers an item at most once.
+    for unit in by_item.values_mut() {
+        unit.respondents = unit.tallies.iter().map(Tally::n).collect();
+    }
+
+    let breakdown = |unit: &Unit| -> Breakdown {
+        let hidden = withheld(&unit.respondents, &relations, k);
+        let slice = |cell: usize, id: String, label: String| Slice {
+            id,
+            label,
+            suppressed: hidden[cell],
+            measures: (!hidden[cell]).then(|| unit.tallies[cell].measures()),
+        };
+        Breakdown {
+            suppressed: hidden[0],
+            measures: (!hidden[0]).then(|| unit.tallies[0].measures()),
+            by_group: layout
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(g, info)| slice(layout.group(g), info.id.to_string(), info.name.clone()))
+                .collect(),
+            by_category: GROUP_CATEGORIES
+                .iter()
+                .enumerate()
+                .map(|(c, (id, label))| slice(layout.category(c), (*id).to_owned(), (*label).to_owned()))
+                .collect(),
+            by_mode: MODES
+                .iter()
+                .enumerate()
+                .map(|(m, (id, label))| slice(layout.mode(m), (*id).to_owned(), (*label).to_owned()))
+                .collect(),
+        }
+    };
+    let withheld_reason = format!("Fewer than {k} responses: figures withheld");
+
+    let empty = Unit::new(layout.len());
+    let mut items = Vec::new();
+    let mut statements = Vec::new();
+    let mut themes = Vec::new();
+    let mut whole = Unit::new(layout.len());
+    for theme in &framework.themes {
+        let mut theme_unit = Unit::new(layout.len());
+        for qs in &theme.quality_statements {
+            let mut qs_unit = Unit::new(layout.len());
+            let mut findings: BTreeMap<String, u32> = BTreeMap::new();
+            for item in &qs.checklist_items {
+                let unit = by_item.get(&item.id).unwrap_or(&empty);
+                qs_unit.pool(unit);
+                let figures = breakdown(unit);
+                let finding = match &figures.measures {
+                    None if figures.suppressed => Finding::none(Some(withheld_reason.clone())),
+                    None => Finding::none(Some("No answers yet".to_owned())),
+                    Some(overall) => {
+                        let shown: Vec<GroupFigures<'_>> = figures
+                            .by_group
+                            .iter()
+                            .filter_map(|s| {
+                                s.measures.as_ref().map(|m| GroupFigures { name: &s.label, measures: m })
+                            })
+                            .collect();
+                        classify(overall, &shown, &thresholds)
+                    }
+                };
+                *findings.entry(finding.classification.as_str().to_owned()).or_default() += 1;
+                items.push(ItemAnalysis {
+                    id: item.id.to_string(),
+                    quality_statement: qs.id.to_string(),
+                    text: item.text.clone(),
+                    figures,
+                    finding,
+                });
+            }
+            theme_unit.pool(&qs_unit);
+            let figures = breakdown(&qs_unit);
+            let evidence_categories = GROUP_CATEGORIES
+                .iter()
+                .enumerate()
+                .map(|(c, (id, title))| {
+                    let respondents = qs_unit.respondents[layout.category(c)];
+                    let shown = figures.by_category[c].measures.is_some();
+                    let status = match (respondents, shown) {
+                        (0, _) => "none",
+                        (_, true) => "covered",
+                        (_, false) => "too_few",
+                    };
+                    CategoryCoverage {
+                        id: (*id).to_owned(),
+                        title: (*title).to_owned(),
+                        status: status.to_owned(),
+                        covered: status == "covered",
+                        respondents: (status == "covered").then_some(respondents),
+                    }
+                })
+                .collect();
+            statements.push(StatementAnalysis {
+                id: qs.id.to_string(),
+                theme: theme.id.to_string(),
+                title: qs.title.clone(),
+                indicative_score: indicative_score(framework, &figures),
+                figures,
+                evidence_categories,
+                findings,
+            });
+        }
+        whole.pool(&theme_unit);
+        let figures = breakdown(&theme_unit);
+        themes.push(ThemeAnalysis {
+            id: theme.id.to_string(),
+            title: theme.title.clone(),
+            indicative_score: indicative_score(framework, &figures),
+            figures,
+        });
+    }
+
+    Analysis {
+        round,
+        thresholds,
+        engagement: engagement(&layout, &relations, &responses, round, k),
+        overall: breakdown(&whole),
+        items,
+        quality_statements: statements,
+        themes,
+    }
+}
+
+/// Mean rating as a percentage of 4 (rounded to the nearest whole number) in CQC's bands.
+pub fn indicative_score(framework: &Framework, figures: &Breakdown) -> Option<IndicativeScore> {
+    let mean = figures.measures.as_ref()?.mean?;
+    let percent = (mean / 4.0 * 100.0).round() as u32;
+    let bands = &framework.scoring.rating_bands;
+    let (position, band) = bands
+        .iter()
+        .enumerate()
+        .find(|(_, b)| (u32::from(b.min_percent)..=u32::from(b.max_percent)).contains(&percent))?;
+    Some(IndicativeScore {
+        percent,
+        score: u8::try_from(position + 1).unwrap_or(4),
+        band: band.id.clone(),
+        label: band.label.clone(),
+    })
+}
+
+fn engagement(
+    layout: &Layout,
+    relations: &[Vec<usize>],
+    rows: &[ResponseTallyRow],
+    round: Option<Uuid>,
+    k: u64,
+) -> Engagement {
+    let mut counts = vec![0u64; layout.len()];
+    let (mut workshops, mut participants) = (0u64, 0u64);
+    for row in rows.iter().filter(|r| round.is_none_or(|id| r.round_id == id)) {
+        let n = u64::try_from(row.responses).unwrap_or(0);
+        counts[0] += n;
+        if let Some(g) = layout.groups.iter().position(|g| g.id == row.group_id) {
+            counts[layout.group(g)] += n;
+            if let Some(c) = layout.group_category[g] {
+                counts[layout.category(c)] += n;
+            }
+        }
+        if let Some(m) = MODES.iter().position(|(id, _)| *id == row.mode) {
+            counts[layout.mode(m)] += n;
+        }
+        if row.mode == "workshop" {
+            workshops += n;
+            participants += u64::try_from(row.participants).unwrap_or(0);
+        }
+    }
+    let hidden = withheld(&counts, relations, k);
+    let slice = |cell: usize, id: String, label: String| CountSlice {
+        id,
+        label,
+        suppressed: hidden[cell],
+        responses: (!hidden[cell]).then_some(counts[cell]),
+    };
+    Engagement {
+        suppressed: hidden[0],
+        responses: (!hidden[0]).then_some(counts[0]),
+        by_group: layout
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, info)| slice(layout.group(g), info.id.to_string(), info.name.clone()))
+            .collect(),
+        by_mode: MODES
+            .iter()
+            .enumerate()
+            .map(|(m, (id, label))| slice(layout.mode(m), (*id).to_owned(), (*label).to_owned()))
+            .collect(),
+        // Workshops are group answers, not individuals': their number is not withheld.
+        workshops,
+        workshop_participants: participants,
+    }
+}
+
+/// The primary classification of every item, for dashboards: items by finding.
+pub fn items_by_classification(analysis: &Analysis) -> BTreeMap<Classification, Vec<&ItemAnalysis>> {
+    let mut lists: BTreeMap<Classification, Vec<&ItemAnalysis>> = BTreeMap::new();
+    for item in &analysis.items {
+        lists.entry(item.finding.classification).or_default().push(item);
+    }
+    lists
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_single_small_cell_takes_another_with_it() {
+        // Whole 23 = groups 20 + 3: the 3 is withheld, and so the 20 (else 23 − 20 = 3).
+        let relations = vec![vec![0, 1, 2]];
+        assert_eq!(withheld(&[23, 20, 3], &relations, 5), [false, true, true]);
+        // Two small cells withheld already: nothing more.
+        assert_eq!(withheld(&[30, 24, 3, 3], &[vec![0, 1, 2, 3]], 5), [false, false, true, true]);
+        // A small cell whose siblings are empty: the total would give it away.
+        assert_eq!(withheld(&[3, 3, 0], &relations, 5), [true, true, false]);
+        // Empty cells are not withheld (nothing to protect) and large ones are shown.
+        assert_eq!(withheld(&[10, 10, 0], &relations, 5), [false, false, false]);
+    }
+
+    proptest! {
+        #[test]
+        fn no_withheld_cell_can_be_worked_out_from_one_sum(parts in prop::collection::vec(0u64..12, 1..7), k in 3u64..8) {
+            let total: u64 = parts.iter().sum();
+            let respondents: Vec<u64> = std::iter::once(total).chain(parts.iter().copied()).collect();
+            let relations = vec![(0..respondents.len()).collect::<Vec<_>>()];
+            let hidden = withheld(&respondents, &relations, k);
+            for (cell, &n) in respondents.iter().enumerate() {
+                if n > 0 && n < k {
+                    prop_assert!(hidden[cell], "small cell {cell} shown: {respondents:?} {hidden:?}");
+                }
+            }
+            // With the total shown, never exactly one non-empty part withheld.
+            if !hidden[0] {
+                let hidden_parts = (1..respondents.len()).filter(|&p| hidden[p] && respondents[p] > 0).count();
+                prop_assert!(hidden_parts != 1, "{respondents:?} {hidden:?}");
+            }
+        }
+
+        #[test]
+        fn raising_k_never_shows_more(parts in prop::collection::vec(0u64..12, 1..7), k in 3u64..8) {
+            let total: u64 = parts.iter().sum();
+            let respondents: Vec<u64> = std::iter::once(total).chain(parts.iter().copied()).collect();
+            let relations = vec![(0..respondents.len()).collect::<Vec<_>>()];
+            let small = withheld(&respondents, &relations, k);
+            let large = withheld(&respondents, &relations, k + 1);
+            // Monotone for cells below the threshold: withheld at k, withheld at k + 1.
+            for cell in 0..respondents.len() {
+                if respondents[cell] > 0 && respondents[cell] < k {
+                    prop_assert!(small[cell] && large[cell]);
+                }
+            }
+            let shown = |hidden: &[bool]| hidden.iter().filter(|h| !**h).count();
+            prop_assert!(shown(&large) <= shown(&small), "{respondents:?} {small:?} {large:?}");
+        }
+    }
+}
