@@ -296,8 +296,21 @@ pub fn analyse(inputs: Inputs<'_>) -> Analysis {
         cells
     };
 
-    let mut by_item: HashMap<ChecklistItemId, Unit> = HashMap::new();
-    for row in tallies.iter().filter(|r| round.is_none_or(|id| r.round_id == id)) {
+    // Every figure is computed for each "view": 0 is all rounds together, then one per round
+    // (and one for responses without a round). Withholding looks at all views at once, so a
+    // small round cannot be worked out as "all rounds" minus the others.
+    let mut view_rounds: Vec<Uuid> =
+        tallies.iter().map(|r| r.round_id).chain(responses.iter().map(|r| r.round_id)).chain(round).collect();
+    view_rounds.sort();
+    view_rounds.dedup();
+    let views = 1 + view_rounds.len();
+    let view_of = |id: Uuid| view_rounds.binary_search(&id).map_or(0, |i| i + 1);
+    let selected = round.map_or(0, view_of);
+    let cells = layout.len();
+    let grid = grid_relations(&relations, cells, views);
+
+    let mut by_item: HashMap<ChecklistItemId, Vec<Unit>> = HashMap::new();
+    for row in &tallies {
         let (Ok(item), Ok(rating)) = (row.item.parse::<ChecklistItemId>(), usize::try_from(row.rating))
         else {
             continue;
@@ -305,21 +318,27 @@ pub fn analyse(inputs: Inputs<'_>) -> Analysis {
         if rating > 4 {
             continue;
         }
-        let unit = by_item.entry(item).or_insert_with(|| Unit::new(layout.len()));
+        let units = by_item.entry(item).or_insert_with(|| vec![Unit::new(cells); views]);
         let answers = u64::try_from(row.answers).unwrap_or(0);
         let with_evidence = u64::try_from(row.with_evidence).unwrap_or(0);
-        for cell in cells_for(row.group_id, &row.mode) {
-            unit.tallies[cell].counts[rating] += answers;
-            unit.tallies[cell].with_evidence += with_evidence;
+        let view = view_of(row.round_id);
+        for view in [0, view].into_iter().take(if view == 0 { 1 } else { 2 }) {
+            for cell in cells_for(row.group_id, &row.mode) {
+                units[view].tallies[cell].counts[rating] += answers;
+                units[view].tallies[cell].with_evidence += with_evidence;
+            }
         }
     }
     // An item's respondents are its answers: each response answers an item at most once.
-    for unit in by_item.values_mut() {
+    for unit in by_item.values_mut().flatten() {
         unit.respondents = unit.tallies.iter().map(Tally::n).collect();
     }
 
-    let breakdown = |unit: &Unit| -> Breakdown {
-        let hidden = withheld(&unit.respondents, &relations, k);
+    let breakdown = |units: &[Unit]| -> Breakdown {
+        let sizes: Vec<u64> = units.iter().flat_map(|u| u.respondents.iter().copied()).collect();
+        let hidden_everywhere = withheld(&sizes, &grid, k);
+        let hidden = &hidden_everywhere[selected * cells..(selected + 1) * cells];
+        let unit = &units[selected];
         let slice = |cell: usize, id: String, label: String| Slice {
             id,
             label,
@@ -349,20 +368,21 @@ pub fn analyse(inputs: Inputs<'_>) -> Analysis {
     };
     let withheld_reason = format!("Fewer than {k} responses: figures withheld");
 
-    let empty = Unit::new(layout.len());
+    let empty = vec![Unit::new(cells); views];
+    let pool = |into: &mut [Unit], from: &[Unit]| into.iter_mut().zip(from).for_each(|(a, b)| a.pool(b));
     let mut items = Vec::new();
     let mut statements = Vec::new();
     let mut themes = Vec::new();
-    let mut whole = Unit::new(layout.len());
+    let mut whole = empty.clone();
     for theme in &framework.themes {
-        let mut theme_unit = Unit::new(layout.len());
+        let mut theme_unit = empty.clone();
         for qs in &theme.quality_statements {
-            let mut qs_unit = Unit::new(layout.len());
+            let mut qs_unit = empty.clone();
             let mut findings: BTreeMap<String, u32> = BTreeMap::new();
             for item in &qs.checklist_items {
-                let unit = by_item.get(&item.id).unwrap_or(&empty);
-                qs_unit.pool(unit);
-                let figures = breakdown(unit);
+                let units = by_item.get(&item.id).unwrap_or(&empty);
+                pool(&mut qs_unit, units);
+                let figures = breakdown(units);
                 let finding = match &figures.measures {
                     None if figures.suppressed => Finding::none(Some(withheld_reason.clone())),
                     None => Finding::none(Some("No answers yet".to_owned())),
@@ -386,13 +406,13 @@ pub fn analyse(inputs: Inputs<'_>) -> Analysis {
                     finding,
                 });
             }
-            theme_unit.pool(&qs_unit);
+            pool(&mut theme_unit, &qs_unit);
             let figures = breakdown(&qs_unit);
             let evidence_categories = GROUP_CATEGORIES
                 .iter()
                 .enumerate()
                 .map(|(c, (id, title))| {
-                    let respondents = qs_unit.respondents[layout.category(c)];
+                    let respondents = qs_unit[selected].respondents[layout.category(c)];
                     let shown = figures.by_category[c].measures.is_some();
                     let status = match (respondents, shown) {
                         (0, _) => "none",
@@ -418,7 +438,7 @@ pub fn analyse(inputs: Inputs<'_>) -> Analysis {
                 findings,
             });
         }
-        whole.pool(&theme_unit);
+        pool(&mut whole, &theme_unit);
         let figures = breakdown(&theme_unit);
         themes.push(ThemeAnalysis {
             id: theme.id.to_string(),
@@ -431,7 +451,7 @@ pub fn analyse(inputs: Inputs<'_>) -> Analysis {
     Analysis {
         round,
         thresholds,
-        engagement: engagement(&layout, &relations, &responses, round, k),
+        engagement: engagement(&layout, &grid, &responses, (views, selected, &view_of), k),
         overall: breakdown(&whole),
         items,
         quality_statements: statements,
@@ -456,33 +476,51 @@ pub fn indicative_score(framework: &Framework, figures: &Breakdown) -> Option<In
     })
 }
 
+/// Turns relations between one view's cells into relations over every view's cells (view v's
+/// cell c is `v * cells + c`), plus, for each cell, "all rounds = the sum of the rounds".
+fn grid_relations(relations: &[Vec<usize>], cells: usize, views: usize) -> Vec<Vec<usize>> {
+    let mut grid: Vec<Vec<usize>> = (0..views)
+        .flat_map(|v| relations.iter().map(move |r| r.iter().map(|c| v * cells + c).collect()))
+        .collect();
+    if views > 2 {
+        grid.extend((0..cells).map(|c| (0..views).map(|v| v * cells + c).collect()));
+    }
+    grid
+}
+
 fn engagement(
     layout: &Layout,
-    relations: &[Vec<usize>],
+    grid: &[Vec<usize>],
     rows: &[ResponseTallyRow],
-    round: Option<Uuid>,
+    (views, selected, view_of): (usize, usize, &dyn Fn(Uuid) -> usize),
     k: u64,
 ) -> Engagement {
-    let mut counts = vec![0u64; layout.len()];
+    let cells = layout.len();
+    let mut counts = vec![0u64; cells * views];
     let (mut workshops, mut participants) = (0u64, 0u64);
-    for row in rows.iter().filter(|r| round.is_none_or(|id| r.round_id == id)) {
+    for row in rows {
         let n = u64::try_from(row.responses).unwrap_or(0);
-        counts[0] += n;
-        if let Some(g) = layout.groups.iter().position(|g| g.id == row.group_id) {
-            counts[layout.group(g)] += n;
-            if let Some(c) = layout.group_category[g] {
-                counts[layout.category(c)] += n;
+        let view = view_of(row.round_id);
+        for offset in [0, view * cells].into_iter().take(if view == 0 { 1 } else { 2 }) {
+            counts[offset] += n;
+            if let Some(g) = layout.groups.iter().position(|g| g.id == row.group_id) {
+                counts[offset + layout.group(g)] += n;
+                if let Some(c) = layout.group_category[g] {
+                    counts[offset + layout.category(c)] += n;
+                }
+            }
+            if let Some(m) = MODES.iter().position(|(id, _)| *id == row.mode) {
+                counts[offset + layout.mode(m)] += n;
             }
         }
-        if let Some(m) = MODES.iter().position(|(id, _)| *id == row.mode) {
-            counts[layout.mode(m)] += n;
-        }
-        if row.mode == "workshop" {
+        if row.mode == "workshop" && (selected == 0 || view == selected) {
             workshops += n;
             participants += u64::try_from(row.participants).unwrap_or(0);
         }
     }
-    let hidden = withheld(&counts, relations, k);
+    let hidden_everywhere = withheld(&counts, grid, k);
+    let hidden = &hidden_everywhere[selected * cells..(selected + 1) * cells];
+    let counts = &counts[selected * cells..(selected + 1) * cells];
     let slice = |cell: usize, id: String, label: String| CountSlice {
         id,
         label,
@@ -534,6 +572,64 @@ mod tests {
         assert_eq!(withheld(&[3, 3, 0], &relations, 5), [true, true, false]);
         // Empty cells are not withheld (nothing to protect) and large ones are shown.
         assert_eq!(withheld(&[10, 10, 0], &relations, 5), [false, false, false]);
+    }
+
+    fn rows(round: Uuid, group: Uuid, respondents: i64) -> (Vec<TallyRow>, Vec<ResponseTallyRow>) {
+        let answers = (1..=4)
+            .map(|rating| TallyRow {
+                round_id: round,
+                group_id: group,
+                mode: "survey".into(),
+                item: "QS1.1".into(),
+                rating,
+                answers: if rating == 3 { respondents } else { 0 },
+                with_evidence: 0,
+            })
+            .collect();
+        let responses = vec![ResponseTallyRow {
+            round_id: round,
+            group_id: group,
+            mode: "survey".into(),
+            responses: respondents,
+            participants: 0,
+        }];
+        (answers, responses)
+    }
+
+    #[test]
+    fn a_small_round_cannot_be_worked_out_from_all_rounds_minus_the_others() {
+        let frameworks = crate::framework::Frameworks::shipped().expect("frameworks");
+        let framework = &frameworks.all()[0];
+        let group = GroupInfo {
+            id: Uuid::now_v7(),
+            name: "Unpaid carers".into(),
+            category: "peoples_experience".into(),
+        };
+        let (small, big) = (Uuid::now_v7(), Uuid::now_v7());
+        let (mut tallies, mut responses) = rows(small, group.id, 3);
+        let (more_tallies, more_responses) = rows(big, group.id, 10);
+        tallies.extend(more_tallies);
+        responses.extend(more_responses);
+        let analyse_round = |round| {
+            analyse(Inputs {
+                framework,
+                groups: vec![group.clone()],
+                tallies: tallies.clone(),
+                responses: responses.clone(),
+                thresholds: Thresholds::default(),
+                round,
+            })
+        };
+        let all = analyse_round(None);
+        assert_eq!(all.items[0].figures.measures.as_ref().map(|m| m.n), Some(13), "all rounds: 13 shown");
+        assert_eq!(all.engagement.responses, Some(13));
+        let small_round = analyse_round(Some(small));
+        assert!(small_round.items[0].figures.suppressed, "3 respondents: withheld");
+        assert!(small_round.engagement.suppressed);
+        // 13 − 10 would give the 3 away: the big round is withheld too.
+        let big_round = analyse_round(Some(big));
+        assert!(big_round.items[0].figures.suppressed, "10 respondents, but 13 − 10 = 3");
+        assert!(big_round.engagement.suppressed);
     }
 
     proptest! {
