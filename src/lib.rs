@@ -12,4 +12,5 @@ pub mod framework;
 pub mod mail;
 pub mod spreadsheets;
 pub mod startup;
+pub mod summaries;
 pub mod web;

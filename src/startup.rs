@@ -222,6 +222,13 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    // A response writer failing for want of storage (disk full, read-only, busy) makes the
+    // service unready until it stores again (it retries by itself).
+    if let Err(failure) = state.writer.check().await {
+        tracing::warn!(error = %failure.error, since = %failure.since, "readiness: the response writer is failing");
+        let body = serde_json::json!({"status": "unavailable", "writer": "failing"});
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
+    }
     match crate::db::health::write_and_read(&state.db).await {
         Ok(true) => {
             (StatusCode::OK, Json(serde_json::json!({"status": "ready", "database": state.db.backend()})))

@@ -136,6 +136,24 @@ impl Db {
         })
     }
 
+    /// Names the database without any secret: its file, or its server and database name. The
+    /// process-wide registries (the response writer, the survey link cache) keep one entry per
+    /// database by it, so two databases in one process (tests) never share one.
+    pub fn identity(&self) -> String {
+        match self {
+            Db::Sqlite(pool) => format!("sqlite:{}", pool.connect_options().get_filename().display()),
+            Db::Postgres(pool) => {
+                let options = pool.connect_options();
+                format!(
+                    "postgres://{}:{}/{}",
+                    options.get_host(),
+                    options.get_port(),
+                    options.get_database().unwrap_or_default()
+                )
+            }
+        }
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "sqlite",

@@ -271,7 +271,8 @@ pub struct RoundOut {
 }
 
 async fn round_out(state: &AppState, round: RoundRow) -> Result<RoundOut, EngagementError> {
-    let open = service::round_for_link(&state.db, &state.frameworks, &round.token).await?;
+    // Straight from the database: a lead's list is not the respondents' hot path.
+    let open = super::links::fetch(&state.db, &state.frameworks, &round.token).await?;
     let fmt =
         |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     Ok(RoundOut {
@@ -429,9 +430,10 @@ async fn submit_response(
     body: Bytes,
 ) -> Response {
     // An unknown link is not found, whatever the body says.
-    if let Err(e) = service::round_for_link(&state.db, &state.frameworks, &token).await {
-        return e.into_response();
-    }
+    let open = match service::round_for_link(&state.db, &state.frameworks, &token).await {
+        Ok(open) => open,
+        Err(e) => return e.into_response(),
+    };
     let input: ResponseIn = match parse_json(&body) {
         Ok(input) => input,
         Err(e) => return e.into_response(),
@@ -448,7 +450,7 @@ async fn submit_response(
         })
         .collect();
     let submission = Submission { group: &input.group, answers: &answers, idempotency_key: key };
-    match service::submit_survey(&state.db, &state.frameworks, &token, submission).await {
+    match service::submit_survey(&state.db, &state.writer, &open, submission, None).await {
         Ok(done) => {
             let status = if done.created { StatusCode::CREATED } else { StatusCode::OK };
             (

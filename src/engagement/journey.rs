@@ -10,6 +10,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use super::domain::{RawAnswer, RoundState};
@@ -89,7 +90,7 @@ fn resume_cookie(token: &str, code: &str, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-async fn open_round(state: &AppState, token: &str) -> Result<OpenRound, AppError> {
+async fn open_round(state: &AppState, token: &str) -> Result<Arc<OpenRound>, AppError> {
     service::round_for_link(&state.db, &state.frameworks, token).await.map_err(to_app)
 }
 
@@ -118,11 +119,8 @@ fn round_context(open: &OpenRound, council_name: &str) -> Value {
     }
 }
 
-async fn council_name(state: &AppState, open: &OpenRound) -> Result<String, AppError> {
-    Ok(crate::councils::store::by_id(&state.db, open.assessment.council_id)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default())
+async fn council_name(_state: &AppState, open: &OpenRound) -> Result<String, AppError> {
+    Ok(open.council_name.clone())
 }
 
 /// When the round is not open, the page that says so (410).
@@ -191,7 +189,7 @@ async fn in_progress(
     token: &str,
     headers: &HeaderMap,
     statement: Option<&str>,
-) -> Result<Result<(OpenRound, String, Draft), Response>, AppError> {
+) -> Result<Result<(Arc<OpenRound>, String, Draft), Response>, AppError> {
     let open = open_round(state, token).await?;
     // A quality statement the round does not cover is not found, whatever else holds.
     if let Some(statement) = statement {
@@ -591,13 +589,15 @@ async fn submit(
         answers: &answers,
         idempotency_key: &draft.key,
     };
-    match service::submit_survey_as(&state.db, &state.frameworks, &token, submission, as_user).await {
+    match service::submit_survey(&state.db, &state.writer, &open, submission, as_user).await {
         Ok(done) => {
             store::delete_draft(&state.db, &secrets::token_hash(&code)).await?;
             Ok(Redirect::to(&format!("/r/{token}/done?reference={}", done.response.reference))
                 .into_response())
         }
         Err(EngagementError::Gone(_)) => {
+            // Closed since the round was looked up: look again for the closed page.
+            let open = open_round(&state, &token).await?;
             Ok(closed_page(&state, &page, &open).await?.unwrap_or_else(|| no_draft(&token)))
         }
         Err(EngagementError::Invalid(_)) => Ok(Redirect::to(&first_page(&open, &draft)).into_response()),

@@ -4,6 +4,7 @@ pub mod api;
 pub mod demo;
 pub mod domain;
 pub mod journey;
+pub mod links;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::domain::{self, Problem, RawAnswer, RoundState};
 use super::store::{self, AssessmentRow, GroupRow, NewResponse, RoundRow, StoredResponse};
+use super::writer::{Refused, ResponseWriter};
 use crate::accounts::actor::{Actor, Denied};
 use crate::accounts::secrets;
 use crate::audit::{self, Change};
@@ -260,37 +261,23 @@ pub struct Submitted {
     pub created: bool,
 }
 
-/// An open round found by its link, with what it covers.
+/// A round found by its link, with what it covers.
 pub struct OpenRound {
     pub round: RoundRow,
     pub assessment: AssessmentRow,
+    pub council_name: String,
     pub framework: Arc<Framework>,
     pub statements: Vec<QualityStatementId>,
     pub groups: Vec<GroupRow>,
 }
 
+/// The round behind a link (cached in the process: see `links`).
 pub async fn round_for_link(
     db: &Db,
     frameworks: &Frameworks,
     token: &str,
-) -> Result<OpenRound, EngagementError> {
-    let round = store::round_by_token(db, token).await?.ok_or(EngagementError::Denied(Denied::NotFound))?;
-    let assessment =
-        store::assessment(db, round.assessment_id).await?.ok_or(EngagementError::Denied(Denied::NotFound))?;
-    let framework = frameworks
-        .get(&assessment.framework_key)
-        .cloned()
-        .ok_or(EngagementError::Denied(Denied::NotFound))?;
-    let mut statements: Vec<QualityStatementId> =
-        store::round_statements(db, round.id).await?.iter().filter_map(|s| s.parse().ok()).collect();
-    statements.sort();
-    let round_groups = store::round_groups(db, round.id).await?;
-    let groups = store::groups(db, assessment.id)
-        .await?
-        .into_iter()
-        .filter(|g| round_groups.contains(&g.id))
-        .collect();
-    Ok(OpenRound { round, assessment, framework, statements, groups })
+) -> Result<Arc<OpenRound>, EngagementError> {
+    super::links::open_round(db, frameworks, token).await
 }
 
 pub fn check_open(round: &RoundRow, now: OffsetDateTime) -> Result<(), EngagementError> {
@@ -300,27 +287,18 @@ pub fn check_open(round: &RoundRow, now: OffsetDateTime) -> Result<(), Engagemen
     }
 }
 
-/// Takes a survey response through a round's link. Replays with the same idempotency key
-/// return the first response and store nothing.
+/// Takes a survey response through a round's link (`open`, from [`round_for_link`]). With
+/// `as_user`, a signed-in member of staff answering as themselves (mode `staff`, their account
+/// recorded). Replays with the same idempotency key return the first response and store
+/// nothing. The writer checks the round again when it commits: a round closed (or a link
+/// replaced) meanwhile, in this process or another, takes nothing.
 pub async fn submit_survey(
     db: &Db,
-    frameworks: &Frameworks,
-    token: &str,
-    submission: Submission<'_>,
-) -> Result<Submitted, EngagementError> {
-    submit_survey_as(db, frameworks, token, submission, None).await
-}
-
-/// As [`submit_survey`]; with `as_user`, a signed-in member of staff answering as themselves
-/// (mode `staff`, their account recorded).
-pub async fn submit_survey_as(
-    db: &Db,
-    frameworks: &Frameworks,
-    token: &str,
+    writer: &ResponseWriter,
+    open: &OpenRound,
     submission: Submission<'_>,
     as_user: Option<Uuid>,
 ) -> Result<Submitted, EngagementError> {
-    let open = round_for_link(db, frameworks, token).await?;
     let key = submission.idempotency_key.trim();
     let mut problems = Vec::new();
     let key_ok = !key.is_empty() && key.len() <= 200;
@@ -388,8 +366,17 @@ pub async fn submit_survey_as(
         submitted_at: OffsetDateTime::now_utc(),
     };
     // Stored by the database's writer, with others in one commit; answered after the commit.
-    let (stored, created) = super::writer::ResponseWriter::for_db(db).store(response, answers).await?;
-    Ok(Submitted { response: stored, created })
+    match writer.store_for_link(response, answers, &open.round.token).await? {
+        Ok((stored, created)) => Ok(Submitted { response: stored, created }),
+        Err(refused) => {
+            // What this process had cached about the round is out of date.
+            super::links::forget_token(db, &open.round.token);
+            Err(match refused {
+                Refused::NotOpen(state) => EngagementError::Gone(state),
+                Refused::LinkReplaced => EngagementError::Denied(Denied::NotFound),
+            })
+        }
+    }
 }
 
 /// Who may record a workshop or working group: contributors, leads, platform administrators.
@@ -472,6 +459,8 @@ pub async fn save_group(
     )
     .await?;
     tx.commit().await?;
+    // Survey pages show the groups' names.
+    super::links::forget_assessment(db, assessment_id);
     Ok(())
 }
 
@@ -526,6 +515,8 @@ pub async fn round_action(
     )
     .await?;
     tx.commit().await?;
+    // After the commit: a read that raced with it is not cached (see `links`).
+    super::links::forget_round(db, round.id);
     Ok(())
 }
 

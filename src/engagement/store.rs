@@ -214,6 +214,105 @@ pub async fn round_by_token(db: &Db, token: &str) -> Result<Option<RoundRow>, Db
     Ok(on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token).fetch_optional(pool).await?))
 }
 
+/// A round found by its link, with its assessment and council, in one query.
+#[derive(Debug, Clone, FromRow)]
+pub struct LinkRow {
+    #[sqlx(flatten)]
+    pub round: RoundRow,
+    pub council_id: Uuid,
+    pub assessment_title: String,
+    pub period_start: Date,
+    pub period_end: Date,
+    pub framework_key: String,
+    pub status: String,
+    pub assessment_created_at: OffsetDateTime,
+    pub council_name: String,
+}
+
+impl LinkRow {
+    pub fn assessment(&self) -> AssessmentRow {
+        AssessmentRow {
+            id: self.round.assessment_id,
+            council_id: self.council_id,
+            title: self.assessment_title.clone(),
+            period_start: self.period_start,
+            period_end: self.period_end,
+            framework_key: self.framework_key.clone(),
+            status: self.status.clone(),
+            created_at: self.assessment_created_at,
+        }
+    }
+}
+
+pub async fn link(db: &Db, token: &str) -> Result<Option<LinkRow>, DbError> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "SELECT r.id, r.assessment_id, r.title, r.token, r.opens_at, r.closes_at, r.introduction, r.privacy_notice, \
+         r.closed_at, r.created_at, a.council_id, a.title AS assessment_title, a.period_start, a.period_end, \
+         a.framework_key, a.status, a.created_at AS assessment_created_at, c.name AS council_name \
+         FROM rounds r JOIN assessments a ON a.id = r.assessment_id JOIN councils c ON c.id = a.council_id \
+         WHERE r.token = $1",
+    )
+    .bind(token)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// The respondent groups a round covers, in the assessment's order.
+pub async fn round_group_rows(db: &Db, round_id: Uuid) -> Result<Vec<GroupRow>, DbError> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "SELECT g.id, g.assessment_id, g.name, g.evidence_category, g.position \
+         FROM round_groups rg JOIN respondent_groups g ON g.id = rg.group_id \
+         WHERE rg.round_id = $1 ORDER BY g.position",
+    )
+    .bind(round_id)
+    .fetch_all(pool)
+    .await?))
+}
+
+/// What the database says of a round's link at the moment of a write, inside the writing
+/// transaction: its token and times. On PostgreSQL the row is share-locked, so a lead closing
+/// the round or replacing its link waits for the write to commit (and the write sees a close
+/// committed before it).
+#[derive(Debug, Clone, FromRow)]
+pub struct LinkState {
+    pub token: String,
+    pub opens_at: OffsetDateTime,
+    pub closes_at: OffsetDateTime,
+    pub closed_at: Option<OffsetDateTime>,
+}
+
+pub async fn link_state(tx: &mut Tx, round_id: Uuid) -> Result<Option<LinkState>, DbError> {
+    Ok(match tx {
+        Tx::Sqlite(tx) => {
+            sqlx::query_as("SELECT token, opens_at, closes_at, closed_at FROM rounds WHERE id = $1")
+                .bind(round_id)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+        Tx::Postgres(tx) => {
+            sqlx::query_as("SELECT token, opens_at, closes_at, closed_at FROM rounds WHERE id = $1 FOR SHARE")
+                .bind(round_id)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+    })
+}
+
+/// The response stored with an idempotency key, inside a transaction.
+pub async fn response_by_key_tx(
+    tx: &mut Tx,
+    assessment_id: Uuid,
+    key: &str,
+) -> Result<Option<StoredResponse>, DbError> {
+    Ok(on_tx!(tx, conn => sqlx::query_as(
+        "SELECT id, reference FROM responses WHERE assessment_id = $1 AND idempotency_key = $2",
+    )
+    .bind(assessment_id)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?))
+}
+
 pub async fn round_statements(db: &Db, round_id: Uuid) -> Result<Vec<String>, DbError> {
     Ok(on_db!(db, pool => sqlx::query_scalar(
         "SELECT quality_statement FROM round_statements WHERE round_id = $1",

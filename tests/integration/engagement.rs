@@ -299,6 +299,50 @@ async fn concurrent_clients_with_replays_store_exact_counts() {
     }
 }
 
+/// Changes a round as another process sharing the database would: behind this process's back,
+/// so nothing it caches is told. `$1` in `set` is the current time, `$2` the round's token.
+async fn change_round_elsewhere(app: &TestApp, token: &str, set: &str) {
+    let sql = format!("UPDATE rounds SET {set}, created_at = COALESCE($1, created_at) WHERE token = $2");
+    selfassess::on_db!(&app.db, pool => {
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(time::OffsetDateTime::now_utc())
+            .bind(token)
+            .execute(pool)
+            .await
+            .expect("update the round");
+        assert_eq!(done.rows_affected(), 1);
+    });
+}
+
+#[tokio::test]
+async fn a_round_changed_by_another_process_is_checked_when_the_response_is_stored() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (_, s) = setup(&app).await;
+        let body = json!({"group": s.groups[0], "answers": answers(12)});
+        let (status, first) = submit(&app, &s.round_token, Some("a"), body.clone()).await;
+        assert_eq!(status, 201, "{first}");
+        // Closed by another process: this one still has the round cached as open, but the
+        // writer reads the round again in the transaction that would store the response.
+        change_round_elsewhere(&app, &s.round_token, "closed_at = $1").await;
+        let (status, error) = submit(&app, &s.round_token, Some("b"), body.clone()).await;
+        assert_eq!((status, &error["error"]["code"]), (410, &json!("round_closed")), "{backend:?}");
+        let (status, again) = submit(&app, &s.round_token, Some("a"), body.clone()).await;
+        assert_eq!((status, &again["id"]), (200, &first["id"]), "a replay still gets its response");
+        // Reopened elsewhere: open here at once.
+        change_round_elsewhere(&app, &s.round_token, "closed_at = NULL").await;
+        let (status, _) = submit(&app, &s.round_token, Some("c"), body.clone()).await;
+        assert_eq!(status, 201, "{backend:?}");
+        // The link replaced elsewhere: the old one takes nothing.
+        change_round_elsewhere(&app, &s.round_token, "token = 'replaced-elsewhere'").await;
+        let (status, _) = submit(&app, &s.round_token, Some("d"), body.clone()).await;
+        assert_eq!(status, 404, "{backend:?}");
+        let (status, _) = submit(&app, "replaced-elsewhere", Some("d"), body).await;
+        assert_eq!(status, 201, "{backend:?}");
+        assert_eq!(counts(&app, &s.assessment).await, (3, 36), "{backend:?}");
+    }
+}
+
 /// A submission with its headers: status, `Retry-After`, body.
 async fn submit_with_headers(
     app: &TestApp,

@@ -69,6 +69,42 @@ async fn readyz_answers_503_when_the_database_refuses_writes() {
 }
 
 #[tokio::test]
+async fn readyz_reports_a_failing_response_writer_until_it_stores_again() {
+    use sqlx::Connection;
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let (_, s) = crate::engagement::setup(&app).await;
+    let submit = |key: &'static str| {
+        let request = app
+            .client
+            .post(format!("{}/api/v1/rounds/{}/responses", app.address, s.round_token))
+            .header("Idempotency-Key", key)
+            .json(&serde_json::json!({"group": s.groups[0], "answers": [{"item": "QS1.1", "rating": 3}]}));
+        async move { request.send().await.expect("sent").status() }
+    };
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    // Another process holds the write lock past the busy time-out: the writer's group fails.
+    let db_url = format!("sqlite:{}", app.data_dir().join("selfassess.db").display());
+    let mut blocker = sqlx::SqliteConnection::connect(&db_url).await.expect("open");
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.expect("take the write lock");
+    assert_eq!(submit("during").await, 503);
+    // Now the writer itself is known to be failing: /readyz says so, and why.
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body, serde_json::json!({"status": "unavailable", "writer": "failing"}));
+    assert_eq!(app.get("/healthz").await.status(), 200, "the process itself is alive");
+    // The cause goes away: ready again at once, and the writer stores again.
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.expect("release the write lock");
+    drop(blocker);
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "ready");
+    assert_eq!(submit("during").await, 201);
+    assert_eq!(crate::engagement::counts(&app, &s.assessment).await, (1, 1));
+}
+
+#[tokio::test]
 async fn housekeeping_purges_what_is_no_longer_needed() {
     use crate::helpers::{Backend, PASSWORD, browser};
     let app = spawn_app(Backend::Sqlite).await;
