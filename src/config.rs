@@ -12,6 +12,8 @@ pub struct Config {
     pub database: DatabaseUrl,
     /// Outgoing mail; `None` when no SMTP relay is configured (links are then only shown).
     pub mail: Option<crate::mail::MailConfig>,
+    /// Request size limits (the spreadsheet upload's is configurable).
+    pub limits: crate::web::limits::Limits,
 }
 
 /// Where the data lives. `Display` never shows a password.

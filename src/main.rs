@@ -105,6 +105,10 @@ struct ServeArgs {
     db: DbArgs,
     #[command(flatten)]
     mail: MailArgs,
+    /// Largest spreadsheet a lead may upload for import, in MB (other requests: 2 MB).
+    #[arg(long, env = "SELFASSESS_MAX_UPLOAD_MB", default_value_t = selfassess::web::limits::DEFAULT_UPLOAD_MB,
+        value_parser = clap::value_parser!(u64).range(1..=1024))]
+    max_upload_mb: u64,
 }
 
 /// Outgoing mail: all three or none.
@@ -172,6 +176,7 @@ impl ServeArgs {
             data_dir: self.db.data_dir.clone(),
             database: self.db.database()?,
             mail: self.mail.config()?,
+            limits: selfassess::web::limits::Limits::with_upload_mb(self.max_upload_mb),
         })
     }
 }

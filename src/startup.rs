@@ -6,13 +6,10 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Json};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -33,6 +30,8 @@ pub struct AppState {
     pub writer: crate::engagement::writer::ResponseWriter,
     /// Sends invitations by email when an SMTP relay is configured.
     pub mailer: Option<crate::mail::Mailer>,
+    /// Request body and time limits (`web::limits`).
+    pub limits: web::limits::Limits,
 }
 
 impl AppState {
@@ -47,6 +46,7 @@ impl AppState {
             templates: Templates::new()?,
             server_key: server_key.into(),
             mailer: None,
+            limits: web::limits::Limits::default(),
         })
     }
 }
@@ -120,7 +120,7 @@ impl Application {
         let db = Db::connect(&config.database).await?;
         db.migrate().await?;
         let mailer = config.mail.as_ref().map(crate::mail::Mailer::new).transpose()?;
-        let state = AppState { mailer, ..AppState::new(db.clone()).await? };
+        let state = AppState { mailer, limits: config.limits, ..AppState::new(db.clone()).await? };
         let router = router(state);
         let listener = TcpListener::bind(config.addr)
             .await
@@ -207,11 +207,12 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         }))
         .layer(axum::middleware::from_fn(crate::accounts::session::csrf))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::accounts::session::authenticate))
+        // Body size and time limits per route, inside the error pages so a 413 gets its page.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::limits::enforce))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(state, web::error::render_errors))
         .layer(axum::middleware::from_fn(web::security::headers))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -25,8 +25,8 @@ pub const IDLE_TIMEOUT: Duration = Duration::minutes(60);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 /// `last_seen_at` is written at most this often, to spare the database a write per request.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
-/// Largest form body the CSRF check will read.
-const FORM_LIMIT: usize = 2 * 1024 * 1024;
+/// Largest form body the CSRF check will read (the limit of every form).
+const FORM_LIMIT: usize = crate::web::limits::FORM_LIMIT;
 
 /// The signed-in person, when there is one (in request extensions).
 #[derive(Clone, Debug)]

@@ -90,7 +90,31 @@ pub struct ApiError {
     pub message: String,
 }
 
-fn api_error(status: StatusCode) -> Response {
+/// A size for people: `20 MB`, `2.5 MB`, `64 KB`.
+pub fn size_text(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB {
+        let tenths = (bytes * 10 + MB / 2) / MB;
+        if tenths.is_multiple_of(10) {
+            format!("{} MB", tenths / 10)
+        } else {
+            format!("{}.{} MB", tenths / 10, tenths % 10)
+        }
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+fn api_error(status: StatusCode, too_large: Option<super::limits::TooLarge>) -> Response {
+    if let Some(too_large) = too_large {
+        let message = format!(
+            "The request body is too large: at most {} ({} bytes) is accepted here. Nothing was stored.",
+            size_text(too_large.limit),
+            too_large.limit
+        );
+        let body = ApiErrorBody { error: ApiError { code: "payload_too_large".into(), message } };
+        return (status, Json(body)).into_response();
+    }
     let (code, message) = match status {
         StatusCode::NOT_FOUND => ("not_found", "There is nothing at this address."),
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This address does not accept that method."),
@@ -112,8 +136,11 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     let is_api = path.starts_with("/api/");
     let nonce = request.extensions().get::<CspNonce>().cloned().unwrap_or_default();
     let response = next.run(request).await;
+    let too_large = response.extensions().get::<super::limits::TooLarge>().copied();
     let status = match response.extensions().get::<ErrorMarker>() {
         Some(marker) => marker.status,
+        // An extractor's own 413 (a body cut short) gets the page too.
+        None if response.status() == StatusCode::PAYLOAD_TOO_LARGE => response.status(),
         // axum's own 404/405 have empty bodies; anything else already has its answer.
         None if matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED)
             && response.headers().get(axum::http::header::CONTENT_TYPE).is_none() =>
@@ -131,18 +158,29 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         replaced
     };
     if is_api {
-        return with_retry_after(api_error(status));
+        return with_retry_after(api_error(status, too_large));
     }
     let (title, template) = match status {
         StatusCode::NOT_FOUND => ("Page not found", "errors/not_found.html"),
         StatusCode::METHOD_NOT_ALLOWED => ("Page not found", "errors/not_found.html"),
         StatusCode::FORBIDDEN => ("You cannot do this", "errors/forbidden.html"),
+        StatusCode::PAYLOAD_TOO_LARGE if too_large.is_some_and(|t| t.upload) => {
+            ("The file is too large", "errors/too_large.html")
+        }
         StatusCode::PAYLOAD_TOO_LARGE => ("The form was too large", "errors/too_large.html"),
         _ => ("Sorry, there is a problem with the service", "errors/server_error.html"),
     };
     with_retry_after(
-        match state.templates.render(template, minijinja::context! { title, current_path => path }, &nonce.0)
-        {
+        match state.templates.render(
+            template,
+            minijinja::context! {
+                title,
+                current_path => path,
+                upload => too_large.is_some_and(|t| t.upload),
+                limit => too_large.map(|t| size_text(t.limit)),
+            },
+            &nonce.0,
+        ) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(error) => {
                 tracing::error!(%error, "cannot render the error page");

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod error;
+pub mod limits;
 pub mod pages;
 pub mod prose;
 pub mod routes;

@@ -426,3 +426,68 @@ async fn the_demo_council_has_a_person_per_role_and_patterned_responses() {
         Err(selfassess::engagement::demo::DemoError::Exists)
     ));
 }
+
+/// Sends a request by hand with a chunked body of `size` bytes (no Content-Length, so the
+/// server counts as it reads); returns the status line and the body of the answer.
+async fn chunked_post(app: &TestApp, path: &str, size: usize) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(&host).await.expect("connect");
+    let (mut read, mut write) = stream.into_split();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nIdempotency-Key: big\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let sender = tokio::spawn(async move {
+        write.write_all(head.as_bytes()).await?;
+        let chunk = vec![b' '; 64 * 1024];
+        let mut sent = 0;
+        while sent < size {
+            write.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await?;
+            write.write_all(&chunk).await?;
+            write.write_all(b"\r\n").await?;
+            sent += chunk.len();
+        }
+        write.write_all(b"0\r\n\r\n").await?;
+        // Kept open (held by the task's result) until the answer has been read: a closed
+        // half would end the exchange early.
+        Ok::<_, std::io::Error>(write)
+    });
+    let mut answer = Vec::new();
+    let _ = read.read_to_end(&mut answer).await;
+    sender.abort();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+}
+
+#[tokio::test]
+async fn api_bodies_over_the_limit_get_a_structured_413() {
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let (_, s) = setup(&app).await;
+    let path = format!("/api/v1/rounds/{}/responses", s.round_token);
+    // Declared too large: refused before it is read.
+    let padding = " ".repeat(2 * 1024 * 1024);
+    let body = format!("{{\"group\": \"{}\", \"answers\": []{padding}}}", s.groups[0]);
+    let response = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header("Idempotency-Key", "big")
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 413);
+    let error: Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "payload_too_large");
+    let message = error["error"]["message"].as_str().expect("message");
+    assert!(message.contains("at most 2 MB (2097152 bytes)"), "{message}");
+    // Not declared, counted as it comes: cut off at the limit, the same answer.
+    let (status, body) = chunked_post(&app, &path, 3 * 1024 * 1024).await;
+    assert!(status.contains(" 413 "), "{status}");
+    assert!(body.contains("payload_too_large"), "{body}");
+    assert_eq!(counts(&app, &s.assessment).await, (0, 0));
+    // Within the limit, chunked too: read as usual (and found not to be JSON).
+    let (status, body) = chunked_post(&app, &path, 0).await;
+    assert!(status.contains(" 400 ") && body.contains("malformed_json"), "{status} {body}");
+}

@@ -66,6 +66,7 @@ pub async fn spawn_app_configured(backend: Backend, adjust: impl FnOnce(&mut Con
         data_dir: data_dir.path().to_owned(),
         database,
         mail: None,
+        limits: Default::default(),
     };
     adjust(&mut config);
     let app = Application::build(&config).await.expect("the app starts");

@@ -8,7 +8,7 @@ use selfassess::engagement::domain::{Answer, Rating};
 use selfassess::engagement::store::{self as engagement_store, NewResponse};
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, TestApp, World, backends, browser, select_texts, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, World, backends, browser, select_texts};
 
 const COUNTS: [usize; 9] = [14, 12, 7, 12, 6, 10, 15, 9, 10];
 const SHEETS: [&str; 10] = [
@@ -39,7 +39,14 @@ async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
 }
 
 async fn fixture(backend: crate::helpers::Backend) -> Fixture {
-    let app = spawn_app(backend).await;
+    fixture_configured(backend, |_| {}).await
+}
+
+async fn fixture_configured(
+    backend: crate::helpers::Backend,
+    adjust: impl FnOnce(&mut selfassess::config::Config),
+) -> Fixture {
+    let app = crate::helpers::spawn_app_configured(backend, adjust).await;
     let world = app.world().await;
     let frameworks = selfassess::framework::Frameworks::shipped().expect("frameworks");
     let actor = app.actor(&world.lead).await;
@@ -904,4 +911,52 @@ async fn survey_upload(f: &Fixture, bytes: Vec<u8>) -> (u16, String) {
     let location =
         response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     (status, location)
+}
+
+/// Uploads are allowed more than other forms (20 MB by default, `--max-upload-mb`); over the
+/// limit the answer is a styled page that says what the limit is, and nothing is imported.
+#[tokio::test]
+async fn uploads_have_their_own_size_limit_and_a_page_when_over_it() {
+    // The default: a 3 MB file (over the 2 MB of other forms) reaches the importer, which
+    // says what is wrong with it.
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    let response =
+        upload(&f, &f.lead, vec![b'x'; 3 * 1024 * 1024], "big.xlsx", &[("mode", "response")]).await;
+    let problems = problems_of(response).await;
+    assert!(!problems.is_empty());
+    // An ordinary form over 2 MB: the form page.
+    let page = format!("/assessments/{}/workshops/new", f.assessment);
+    let notes = "n".repeat(2 * 1024 * 1024 + 1);
+    let response = f.app.post_form_with(&f.lead, &page, &page, &[("QS1_1_notes", notes.as_str())]).await;
+    assert_eq!(response.status(), 413);
+    let html = scraper::Html::parse_document(&response.text().await.expect("body"));
+    assert_eq!(select_texts(&html, "h1"), ["The form was too large"]);
+    assert!(select_texts(&html, "p").iter().any(|p| p == "A form can send at most 2 MB."));
+
+    // Configured at 1 MB: a 1.5 MB file is refused before it is read, with the page.
+    let f = fixture_configured(crate::helpers::Backend::Sqlite, |c| {
+        c.limits = selfassess::web::limits::Limits::with_upload_mb(1);
+    })
+    .await;
+    let response =
+        upload(&f, &f.lead, vec![b'x'; 1024 * 1024 + 512 * 1024], "big.xlsx", &[("mode", "response")]).await;
+    assert_eq!(response.status(), 413);
+    assert!(response.headers()["content-type"].to_str().expect("type").starts_with("text/html"));
+    let html = scraper::Html::parse_document(&response.text().await.expect("body"));
+    assert_eq!(select_texts(&html, "h1"), ["The file is too large"]);
+    let paragraphs = select_texts(&html, "main p");
+    assert!(
+        paragraphs.iter().any(|p| p == "The file must be 1 MB or smaller. Nothing was imported."),
+        "{paragraphs:?}"
+    );
+    let back = scraper::Selector::parse("main a.govuk-link").expect("selector");
+    let href = html.select(&back).next().and_then(|a| a.value().attr("href")).expect("link back");
+    assert_eq!(href, format!("/assessments/{}/import", f.assessment));
+    // A survey tool's export, likewise.
+    let (status, _) = survey_upload(&f, vec![b'x'; 2 * 1024 * 1024]).await;
+    assert_eq!(status, 413);
+    // Just under the limit is read (and found not to be a workbook).
+    let response = upload(&f, &f.lead, vec![b'x'; 1000 * 1024], "big.xlsx", &[("mode", "response")]).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(counts(&f).await, (0, 0));
 }
