@@ -190,6 +190,7 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
         .merge(crate::councils::routes::router())
         .merge(crate::audit::routes::router())
         .merge(crate::engagement::routes::router())
+        .merge(crate::analysis::routes::router())
         .merge(crate::engagement::journey::router())
         .merge(crate::spreadsheets::routes::router())
         .into_parts();

@@ -58,6 +58,18 @@ pub async fn load(
     Ok(Loaded { assessment, framework, rounds, analysis })
 }
 
+/// An assessment's thresholds, for its leads to change (others: 403; another council: 404).
+pub async fn thresholds_for_lead(
+    db: &Db,
+    actor: &Actor,
+    assessment_id: Uuid,
+) -> Result<(AssessmentRow, Thresholds), EngagementError> {
+    let assessment = readable_assessment(db, actor, assessment_id).await?;
+    actor.can_lead(assessment.council_id)?;
+    let thresholds = store::thresholds(db, assessment.id).await?.unwrap_or_default();
+    Ok((assessment, thresholds))
+}
+
 /// Changes an assessment's thresholds (assessment leads). Nothing changes on a problem.
 pub async fn save_thresholds(
     db: &Db,

@@ -96,6 +96,13 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("POST", "/assessments/{id}/rounds/{round_id}/{action}",             [SIGN_IN, 303, 403,    403,     403,    403,   404,  303]),
     ("GET",  "/assessments/{id}/workshops/new",                          [SIGN_IN, 200, 403,    403,     200,    403,   404,  200]),
     ("POST", "/assessments/{id}/workshops/new",                          [SIGN_IN, 422, 403,    403,     422,    403,   404,  422]),
+    // Stage 1 analysis: members read the pages and exports; leads tune the thresholds.
+    ("GET",  "/assessments/{id}/analysis",                               [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/analysis/{qs}",                          [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/analysis.csv",                           [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/analysis.xlsx",                          [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/analysis/settings",                      [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/analysis/settings",                      [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
     // The respondent journey is public; without answers in progress its pages go back to the start.
     ("GET",  "/r/{token}",                                               [200,     200, 200,    200,     200,    200,   200,  200]),
     ("POST", "/r/{token}/start",                                         [303,     303, 303,    303,     303,    303,   303,  303]),

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod analysis;
+mod analysis_pages;
 mod audit;
 mod authorisation;
 mod engagement;
