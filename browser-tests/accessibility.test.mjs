@@ -6,7 +6,9 @@
 //   2. signed in as a platform administrator (created with `selfassess admin
 //      create` before the server starts), after setting up a council,
 //      inviting an assessment lead, starting an assessment and setting up a
-//      survey round, and uploading a survey tool's export and (in a second
+//      survey round (with some responses sent to its link through the API, so
+//      that the Stage 1 analysis pages have figures, charts and a withheld
+//      group to show), and uploading a survey tool's export and (in a second
 //      assessment, as a person has one import pending per assessment) a
 //      completed checklist, through the pages in the browser: from "/", the
 //      council page and the pages that forms lead to (the workshop page for
@@ -79,6 +81,9 @@ const EXPECTED_SIGNED_IN_PATHS = [
   `${ASSESSMENT}/workshops/new?statement=QS1`,
   `${ASSESSMENT}/import`,
   `${ASSESSMENT}/import/survey`,
+  `${ASSESSMENT}/analysis`,
+  `${ASSESSMENT}/analysis/settings`,
+  ...Array.from({ length: 9 }, (_, i) => `${ASSESSMENT}/analysis/QS${i + 1}`),
   "/accessibility",
   "/frameworks",
   FRAMEWORK,
@@ -94,7 +99,20 @@ const ASSESSMENT_START_PATHS = [
 // The assessment and the survey round the administrator sets up.
 const NEW_ASSESSMENT = { title: "2026/27", start: "2026-04-01", end: "2027-03-31" };
 const SECOND_ASSESSMENT = { title: "2025/26", start: "2025-04-01", end: "2026-03-31" };
-const NEW_ROUND = { title: "Spring survey", statements: ["QS1", "QS2"], groups: ["Frontline staff", "Unpaid carers"] };
+const NEW_ROUND = {
+  title: "Spring survey",
+  statements: ["QS1", "QS2"],
+  groups: ["Frontline staff", "Unpaid carers", "Partners (health, care providers, voluntary and community sector)"],
+};
+// Responses sent to the round's link, by group: enough in two groups for their
+// figures to be shown, too few in the third (withheld on the analysis pages).
+const RESPONSES = [
+  { group: NEW_ROUND.groups[0], count: 7 },
+  { group: NEW_ROUND.groups[1], count: 6 },
+  { group: NEW_ROUND.groups[2], count: 2 },
+];
+// The items of the round's quality statements (QS1 has 14, QS2 12).
+const ROUND_ITEMS = [...Array.from({ length: 14 }, (_, i) => `QS1.${i + 1}`), ...Array.from({ length: 12 }, (_, i) => `QS2.${i + 1}`)];
 // A survey tool's export, uploaded so that its column mapping page exists.
 const SURVEY_EXPORT =
   "Start time,Email,Which group are you in?,QS1.1 rating,QS1.1: what evidence do you have?,Q2\r\n" +
@@ -355,6 +373,33 @@ async function setUpCouncil(context, app) {
       const href = await page.locator("main a.app-secret", { hasText: /^\/r\// }).getAttribute("href");
       assert.match(href ?? "", /^\/r\/[^/]+$/, `unexpected round link ${href}`);
       return href;
+    });
+    await step("sending responses to the round's link through the API", async () => {
+      // The groups' ids, from the lead's forms on the assessment page.
+      await page.goto(`${app.baseUrl}${assessmentPath}`);
+      const groups = await page.locator("form[action*='/groups/']").evaluateAll((forms) =>
+        Object.fromEntries(forms.map((f) => [f.querySelector("h3")?.textContent.trim(), f.action.split("/").pop()])),
+      );
+      const token = roundPath.split("/").pop();
+      let n = 0;
+      for (const { group, count } of RESPONSES) {
+        assert.ok(groups[group], `no id for the group ${group}: ${JSON.stringify(groups)}`);
+        for (let r = 0; r < count; r++, n++) {
+          // Ratings that differ by group and item, some "Don't know", some evidence.
+          const answers = ROUND_ITEMS.map((item, i) => ({
+            item,
+            rating: (i + r + (group === NEW_ROUND.groups[1] ? 0 : 2)) % 5,
+            evidence: i % 3 === 0 ? "Case file audit, spring" : "",
+            evidence_needed: i % 4 === 0 ? "Waiting times by locality" : "",
+          }));
+          const res = await fetch(`${app.baseUrl}/api/v1/rounds/${token}/responses`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "idempotency-key": `browser-${n}` },
+            body: JSON.stringify({ group: groups[group], answers }),
+          });
+          assert.equal(res.status, 201, `response ${n}: ${await res.text()}`);
+        }
+      }
     });
     const mappingPath = await step("uploading a survey tool's export", async () => {
       await page.goto(`${app.baseUrl}${assessmentPath}/import/survey`);
