@@ -206,15 +206,24 @@ pub fn parse_thresholds(form: &HashMap<String, String>) -> Result<Thresholds, Ve
         // Digits only: too long to be a u32 is simply too big.
         view::set_threshold(&mut thresholds, name, raw.parse::<u32>().unwrap_or(u32::MAX));
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    // Every problem at once: those of the numbers that were read, beside those that were not
+    // (a comparison with a field that was not read is left out: it compared with a default).
+    let unread: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+    let comparison_unsure = unread.iter().any(|f| f == "strength_agree_percent");
+    for (field, message) in thresholds.problems() {
+        let unsure = comparison_unsure && message.contains("above the strength threshold");
+        let read = !unread.iter().any(|f| f == field);
+        if read && !unsure {
+            errors.push(FieldError::new(field, message));
+        }
     }
-    let problems = thresholds.problems();
-    if problems.is_empty() {
-        Ok(thresholds)
-    } else {
-        Err(problems.into_iter().map(|(field, message)| FieldError::new(field, message)).collect())
+    if errors.is_empty() {
+        return Ok(thresholds);
     }
+    // In the order of the form.
+    let position = |field: &str| view::THRESHOLD_FIELDS.iter().position(|(name, ..)| *name == field);
+    errors.sort_by_key(|e| position(&e.field));
+    Err(errors)
 }
 
 async fn save_settings(
@@ -347,6 +356,20 @@ mod tests {
                 ),
             ]
         );
+        // Every problem at once, in the order of the form; no comparison with an unread number.
+        let e = fields(parse_thresholds(&form(&[
+            ("strength_agree_percent", "lots"),
+            ("min_group_size", "2"),
+            ("improvement_agree_percent", "90"),
+        ])));
+        let named: Vec<&str> = e.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(named, ["min_group_size", "strength_agree_percent"], "{e:?}");
+        let e = fields(parse_thresholds(&form(&[
+            ("evidence_percent", "x"),
+            ("improvement_agree_percent", "90"),
+        ])));
+        let named: Vec<&str> = e.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(named, ["improvement_agree_percent", "evidence_percent"], "{e:?}");
         let e = fields(parse_thresholds(&form(&[("strength_agree_percent", "99999999999")])));
         assert_eq!(e[0].0, "strength_agree_percent");
         assert_eq!(fields(parse_thresholds(&form(&[("min_group_size", "-4")])))[0].0, "min_group_size");

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::charts::{self, ChartText, DivergingRow, HeatMap, Share};
 use super::findings::{Classification, Thresholds};
-use super::model::{Analysis, Breakdown, ItemAnalysis, Slice, StatementAnalysis};
+use super::model::{Analysis, ItemAnalysis, Slice, StatementAnalysis};
 use super::service::{Collated, StatementText};
 use super::stats::Measures;
 
@@ -355,7 +355,6 @@ pub struct Dashboard {
     pub finding_headings: Vec<&'static str>,
     pub lists: Vec<FindingList>,
     pub thresholds: Vec<ThresholdRow>,
-    pub has_answers: bool,
 }
 
 fn heat_row(qs: &StatementAnalysis) -> Vec<Share> {
@@ -432,8 +431,6 @@ pub fn dashboard(analysis: &Analysis) -> Dashboard {
             .collect(),
         lists,
         thresholds: thresholds(&analysis.thresholds),
-        has_answers: analysis.overall.measures.as_ref().is_some_and(|m| m.n > 0)
-            || analysis.overall.suppressed,
     }
 }
 
@@ -568,11 +565,6 @@ pub fn statement(analysis: &Analysis, qs: &StatementAnalysis, text: Option<State
         evidence_needed: needed,
         truncated,
     }
-}
-
-/// Whether a breakdown's overall figures are shown.
-pub fn shown(b: &Breakdown) -> bool {
-    !b.suppressed && b.measures.is_some()
 }
 
 #[cfg(test)]
