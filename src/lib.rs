@@ -8,6 +8,7 @@ pub mod config;
 pub mod councils;
 pub mod db;
 pub mod engagement;
+pub mod evidence;
 pub mod framework;
 pub mod mail;
 pub mod spreadsheets;
