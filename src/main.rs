@@ -45,6 +45,16 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Work out the indicative overall rating from quality statement scores, by CQC's method:
+    /// `selfassess rating 2,2,3,3,3,3,2,3,3`.
+    Rating {
+        /// Scores 1 to 4, separated by commas (or given as separate arguments).
+        #[arg(required = true, num_args = 1..)]
+        scores: Vec<String>,
+        /// The framework whose rating bands to use.
+        #[arg(long, default_value = "cqc-la-2023")]
+        framework: String,
+    },
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]
@@ -191,6 +201,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Admin { command }) => return run_once(admin(command)),
         Some(Command::Demo { respondents, seed, db }) => return run_once(demo(respondents, seed, db)),
+        Some(Command::Rating { scores, framework }) => return rating(&scores, &framework),
         Some(Command::Audit { command: AuditCommand::Verify { db } }) => {
             return run_once(async move {
                 let db = db.open().await?;
@@ -288,6 +299,35 @@ async fn demo(respondents: usize, seed: u64, db: DbArgs) -> anyhow::Result<ExitC
     println!();
     println!("These passwords are shown only now. The data is made up; the council is not real.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `selfassess rating 2,2,3,…`: prints the rating in one line, or names the bad score.
+fn rating(scores: &[String], framework: &str) -> ExitCode {
+    use selfassess::summaries::rating;
+    let frameworks = match selfassess::framework::Frameworks::shipped() {
+        Ok(frameworks) => frameworks,
+        Err(error) => {
+            eprintln!("selfassess: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(framework) = frameworks.get(framework) else {
+        let known: Vec<&str> = frameworks.all().iter().map(|f| f.key.as_str()).collect();
+        eprintln!("selfassess rating: no framework {framework} (known: {})", known.join(", "));
+        return ExitCode::FAILURE;
+    };
+    match rating::parse_scores(&scores.join(","))
+        .and_then(|s| rating::rate(&s, &framework.scoring.rating_bands))
+    {
+        Ok(r) => {
+            println!("{}", rating::describe(&r));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("selfassess rating: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn framework_check(path: &std::path::Path) -> ExitCode {

@@ -78,7 +78,8 @@ pub enum StartupError {
         (name = "frameworks", description = "The CQC framework and the LGA / ADASS toolkit, as data"),
         (name = "accounts", description = "Who a personal API token acts for"),
         (name = "engagement", description = "Stage 1: assessments, survey rounds and responses"),
-        (name = "analysis", description = "Stage 1 analysis: measures, findings, small groups withheld")
+        (name = "analysis", description = "Stage 1 analysis: measures, findings, small groups withheld"),
+        (name = "summaries", description = "Stage 2: the indicative rating from the quality statements' scores")
     ),
     modifiers(&BearerAuth)
 )]
@@ -162,6 +163,7 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
         .merge(crate::accounts::api::router())
         .merge(crate::engagement::api::router())
         .merge(crate::analysis::api::router())
+        .merge(crate::summaries::api::router())
         .split_for_parts();
     let mut table: Vec<(Method, String)> = Vec::new();
     for (path, item) in &openapi.paths.paths {
@@ -191,6 +193,7 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
         .merge(crate::audit::routes::router())
         .merge(crate::engagement::routes::router())
         .merge(crate::analysis::routes::router())
+        .merge(crate::summaries::routes::router())
         .merge(crate::engagement::journey::router())
         .merge(crate::spreadsheets::routes::router())
         .into_parts();

@@ -71,6 +71,41 @@ impl Actor {
         }
     }
 
+    /// Writing a quality statement's Stage 2 summary: the council's assessment leads (all
+    /// statements), its quality statement leads (the statements they lead), and platform
+    /// administrators, as leads. Other members get 403; others 404.
+    pub fn can_edit_summary(&self, council_id: Uuid, statement: QualityStatementId) -> Result<(), Denied> {
+        self.can_read(council_id)?;
+        let leads_it = self.membership(council_id).is_some_and(|m| {
+            m.roles.contains(&Role::QualityStatementLead) && m.statements.contains(&statement)
+        });
+        if self.is_platform_admin || self.has_role(council_id, Role::AssessmentLead) || leads_it {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden)
+        }
+    }
+
+    /// Verifying or returning a Stage 2 summary: the council's verifiers (senior managers).
+    pub fn can_verify(&self, council_id: Uuid) -> Result<(), Denied> {
+        self.can_read(council_id)?;
+        if self.has_role(council_id, Role::Verifier) { Ok(()) } else { Err(Denied::Forbidden) }
+    }
+
+    /// Trying other scores on the "what if" page: assessment leads, quality statement leads and
+    /// platform administrators.
+    pub fn can_try_scores(&self, council_id: Uuid) -> Result<(), Denied> {
+        self.can_read(council_id)?;
+        if self.is_platform_admin
+            || self.has_role(council_id, Role::AssessmentLead)
+            || self.has_role(council_id, Role::QualityStatementLead)
+        {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden)
+        }
+    }
+
     pub fn can_administer_platform(&self) -> Result<(), Denied> {
         if self.is_platform_admin { Ok(()) } else { Err(Denied::Forbidden) }
     }
@@ -90,6 +125,27 @@ impl Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summaries_are_written_by_leads_of_their_statements_and_verified_by_verifiers() {
+        let qs = |number| QualityStatementId { number };
+        let (mut qs_lead, council) = actor(&[Role::QualityStatementLead], false);
+        qs_lead.memberships[0].statements = vec![qs(1), qs(4)];
+        assert_eq!(qs_lead.can_edit_summary(council, qs(1)), Ok(()));
+        assert_eq!(qs_lead.can_edit_summary(council, qs(2)), Err(Denied::Forbidden));
+        assert_eq!(qs_lead.can_verify(council), Err(Denied::Forbidden));
+        assert_eq!(qs_lead.can_edit_summary(Uuid::now_v7(), qs(1)), Err(Denied::NotFound));
+        let (lead, council) = actor(&[Role::AssessmentLead], false);
+        assert_eq!(lead.can_edit_summary(council, qs(9)), Ok(()));
+        assert_eq!(lead.can_verify(council), Err(Denied::Forbidden));
+        let (verifier, council) = actor(&[Role::Verifier], false);
+        assert_eq!(verifier.can_edit_summary(council, qs(1)), Err(Denied::Forbidden));
+        assert_eq!(verifier.can_verify(council), Ok(()));
+        assert_eq!(verifier.can_try_scores(council), Err(Denied::Forbidden));
+        let (admin, _) = actor(&[], true);
+        assert_eq!(admin.can_edit_summary(council, qs(2)), Ok(()));
+        assert_eq!(admin.can_try_scores(council), Ok(()));
+    }
 
     fn actor(roles: &[Role], admin: bool) -> (Actor, Uuid) {
         let council = Uuid::now_v7();

@@ -103,6 +103,22 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/assessments/{id}/analysis.xlsx",                          [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
     ("GET",  "/assessments/{id}/analysis/settings",                      [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
     ("POST", "/assessments/{id}/analysis/settings",                      [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    // Stage 2 summaries ({qs} is QS1, which the quality statement lead leads): members read;
+    // the assessment lead, QS1's lead and platform administrators write and submit (an empty
+    // form saves nothing: 303; an empty summary cannot be submitted, nor a draft withdrawn:
+    // 422); verifiers return and verify (nothing submitted yet: 422). "What if" is for leads.
+    ("GET",  "/assessments/{id}/summaries",                              [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/summaries/{qs}",                         [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/summaries/{qs}/edit",                    [SIGN_IN, 200, 200,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/summaries/{qs}/edit",                    [SIGN_IN, 303, 303,    403,     403,    403,   404,  303]),
+    ("POST", "/assessments/{id}/summaries/{qs}/submit",                  [SIGN_IN, 422, 422,    403,     403,    403,   404,  422]),
+    ("POST", "/assessments/{id}/summaries/{qs}/withdraw",                [SIGN_IN, 422, 422,    403,     403,    403,   404,  422]),
+    ("POST", "/assessments/{id}/summaries/{qs}/return",                  [SIGN_IN, 403, 403,    422,     403,    403,   404,  403]),
+    ("POST", "/assessments/{id}/summaries/{qs}/verify",                  [SIGN_IN, 403, 403,    422,     403,    403,   404,  403]),
+    ("GET",  "/assessments/{id}/summaries/{qs}/versions",                [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/rating",                                 [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/rating/what-if",                         [SIGN_IN, 200, 200,    403,     403,    403,   404,  200]),
+    ("GET",  "/assessments/{id}/readiness",                              [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
     // The respondent journey is public; without answers in progress its pages go back to the start.
     ("GET",  "/r/{token}",                                               [200,     200, 200,    200,     200,    200,   200,  200]),
     ("POST", "/r/{token}/start",                                         [303,     303, 303,    303,     303,    303,   303,  303]),
@@ -132,6 +148,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("POST", "/api/v1/assessments",                                      [401,     422, 422,    422,     422,    422,   422,  422]),
     ("GET",  "/api/v1/assessments/{id}/rounds",                          [401,     200, 200,    200,     200,    200,   404,  200]),
     ("GET",  "/api/v1/assessments/{id}/analysis",                        [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/api/v1/assessments/{id}/rating",                          [401,     200, 200,    200,     200,    200,   404,  200]),
     ("POST", "/api/v1/assessments/{id}/rounds",                          [401,     422, 403,    403,     403,    403,   404,  422]),
     ("POST", "/api/v1/rounds/{token}/responses",                         [422,     422, 422,    422,     422,    422,   422,  422]),
 ];

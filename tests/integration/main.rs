@@ -13,3 +13,4 @@ mod mail;
 mod pages;
 mod spreadsheets;
 mod storage;
+mod summaries;
