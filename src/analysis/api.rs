@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -52,9 +53,9 @@ async fn analysis(
     SignedIn(actor): SignedIn,
     Path(id): Path<String>,
     Query(query): Query<AnalysisQuery>,
-) -> Result<Json<Analysis>, EngagementError> {
+) -> Result<Response, EngagementError> {
     let id = Uuid::parse_str(&id).map_err(|_| EngagementError::Denied(Denied::NotFound))?;
     let round = round_filter(query.round.as_deref())?;
     let loaded = service::load(&state.db, &state.frameworks, &actor, id, round).await?;
-    Ok(Json(loaded.analysis))
+    Ok(Json(&*loaded.analysis).into_response())
 }

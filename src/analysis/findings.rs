@@ -5,7 +5,7 @@ use super::stats::{Measures, percent};
 use serde::{Deserialize, Serialize};
 
 /// The thresholds of the findings and the smallest group whose figures are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Thresholds {
     /// Figures of a group, round or mode with fewer respondents than this are withheld.
     pub min_group_size: u32,

@@ -6,6 +6,7 @@
 //! CSV and XLSX files, and `routes` serves the pages and files.
 
 pub mod api;
+pub mod cache;
 pub mod charts;
 pub mod export;
 pub mod findings;

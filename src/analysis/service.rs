@@ -1,11 +1,13 @@
 //! Who may see and tune the analysis, and loading it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::cache;
 use super::findings::Thresholds;
 use super::model::{self, Analysis, GroupInfo, Inputs};
 use super::store::{self, FreeText};
@@ -22,7 +24,9 @@ pub struct Loaded {
     pub assessment: AssessmentRow,
     pub framework: std::sync::Arc<Framework>,
     pub rounds: Vec<RoundRow>,
-    pub analysis: Analysis,
+    pub analysis: Arc<Analysis>,
+    /// What the analysis rests on (see [`super::cache`]).
+    pub version: u64,
 }
 
 /// The analysis of an assessment the actor may read, for all rounds or one (`round`, which
@@ -45,17 +49,26 @@ pub async fn load(
     {
         return Err(EngagementError::Denied(Denied::NotFound));
     }
-    let groups = engagement_store::groups(db, assessment.id)
+    let groups: Vec<GroupInfo> = engagement_store::groups(db, assessment.id)
         .await?
         .into_iter()
         .map(|g| GroupInfo { id: g.id, name: g.name, category: g.evidence_category })
         .collect();
-    let tallies = store::tallies(db, assessment.id).await?;
     let responses = store::response_tallies(db, assessment.id).await?;
     let thresholds = store::thresholds(db, assessment.id).await?.unwrap_or_default();
-    let analysis =
-        model::analyse(Inputs { framework: &framework, groups, tallies, responses, thresholds, round });
-    Ok(Loaded { assessment, framework, rounds, analysis })
+    let version = cache::version(&responses, &groups, &thresholds);
+    let identity = db.identity();
+    let analysis = match cache::analysis(&identity, assessment.id, round, version) {
+        Some(analysis) => analysis,
+        None => {
+            let tallies = store::tallies(db, assessment.id).await?;
+            let inputs = Inputs { framework: &framework, groups, tallies, responses, thresholds, round };
+            let analysis = Arc::new(model::analyse(inputs));
+            cache::keep_analysis(&identity, assessment.id, round, version, analysis.clone());
+            analysis
+        }
+    };
+    Ok(Loaded { assessment, framework, rounds, analysis, version })
 }
 
 /// An assessment's thresholds, for its leads to change (others: 403; another council: 404).
@@ -117,13 +130,14 @@ pub struct Collated {
     pub items: Vec<String>,
 }
 
-/// Free text for a quality statement page: read at most this many answers.
+/// Free text for a quality statement page: read at most this many different answers.
 pub const FREE_TEXT_LIMIT: i64 = 5000;
 
 /// Groups identical answers (ignoring case, spacing and a final full stop); most often first.
-pub fn collate(rows: Vec<(String, String)>) -> Vec<Collated> {
+/// Rows are (item, text, how many gave that text for that item).
+pub fn collate(rows: Vec<(String, String, i64)>) -> Vec<Collated> {
     let mut by_key: HashMap<String, Collated> = HashMap::new();
-    for (item, text) in rows {
+    for (item, text, times) in rows {
         let trimmed = text.trim();
         let key =
             trimmed.trim_end_matches('.').split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
@@ -135,7 +149,7 @@ pub fn collate(rows: Vec<(String, String)>) -> Vec<Collated> {
             count: 0,
             items: Vec::new(),
         });
-        entry.count += 1;
+        entry.count += u64::try_from(times).unwrap_or(0);
         if !entry.items.contains(&item) {
             entry.items.push(item);
         }
@@ -151,6 +165,7 @@ pub fn collate(rows: Vec<(String, String)>) -> Vec<Collated> {
 }
 
 /// What people said they have and what they need, for one quality statement.
+#[derive(Clone)]
 pub struct StatementText {
     pub evidence_given: Vec<Collated>,
     pub evidence_needed: Vec<Collated>,
@@ -165,8 +180,12 @@ pub async fn statement_text(
 ) -> Result<StatementText, EngagementError> {
     let qs =
         loaded.framework.quality_statement(statement).ok_or(EngagementError::Denied(Denied::NotFound))?;
-    let items: Vec<String> = qs.checklist_items.iter().map(|i| i.id.to_string()).collect();
+    let (identity, key) = (db.identity(), statement.to_string());
     let round = loaded.analysis.round;
+    if let Some(text) = cache::text(&identity, loaded.assessment.id, round, &key, loaded.version) {
+        return Ok((*text).clone());
+    }
+    let items: Vec<String> = qs.checklist_items.iter().map(|i| i.id.to_string()).collect();
     let given =
         store::free_text(db, loaded.assessment.id, &items, FreeText::EvidenceGiven, round, FREE_TEXT_LIMIT)
             .await?;
@@ -174,7 +193,9 @@ pub async fn statement_text(
         store::free_text(db, loaded.assessment.id, &items, FreeText::EvidenceNeeded, round, FREE_TEXT_LIMIT)
             .await?;
     let truncated = given.len() as i64 >= FREE_TEXT_LIMIT || needed.len() as i64 >= FREE_TEXT_LIMIT;
-    Ok(StatementText { evidence_given: collate(given), evidence_needed: collate(needed), truncated })
+    let text = StatementText { evidence_given: collate(given), evidence_needed: collate(needed), truncated };
+    cache::keep_text(&identity, loaded.assessment.id, round, &key, loaded.version, Arc::new(text.clone()));
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -184,16 +205,16 @@ mod tests {
     #[test]
     fn identical_answers_are_shown_once_with_a_count() {
         let rows = vec![
-            ("QS1.2".to_owned(), "Partner views on joint working".to_owned()),
-            ("QS1.10".to_owned(), " partner views on  joint working.".to_owned()),
-            ("QS1.2".to_owned(), "Data on outcomes by ethnicity".to_owned()),
-            ("QS1.1".to_owned(), "Partner views on joint working".to_owned()),
-            ("QS1.1".to_owned(), "   ".to_owned()),
+            ("QS1.2".to_owned(), "Partner views on joint working".to_owned(), 1),
+            ("QS1.10".to_owned(), " partner views on  joint working.".to_owned(), 1),
+            ("QS1.2".to_owned(), "Data on outcomes by ethnicity".to_owned(), 1),
+            ("QS1.1".to_owned(), "Partner views on joint working".to_owned(), 2),
+            ("QS1.1".to_owned(), "   ".to_owned(), 4),
         ];
         let collated = collate(rows);
         assert_eq!(collated.len(), 2);
         assert_eq!(collated[0].text, "Partner views on joint working");
-        assert_eq!(collated[0].count, 3);
+        assert_eq!(collated[0].count, 4);
         assert_eq!(collated[0].items, ["QS1.1", "QS1.2", "QS1.10"], "in item order");
         assert_eq!(collated[1].count, 1);
     }

@@ -70,8 +70,9 @@ pub enum FreeText {
     EvidenceNeeded,
 }
 
-/// Free-text answers to some items, as (item, text) in alphabetical order of the text, so that
-/// nothing about the order, time or person of a response shows through. At most `limit` rows.
+/// Free-text answers to some items, as (item, text, how many gave it) in alphabetical order of
+/// the text, so that nothing about the order, time or person of a response shows through. At
+/// most `limit` different (item, text) pairs.
 pub async fn free_text(
     db: &Db,
     assessment_id: Uuid,
@@ -79,7 +80,7 @@ pub async fn free_text(
     which: FreeText,
     round: Option<Uuid>,
     limit: i64,
-) -> Result<Vec<(String, String)>, DbError> {
+) -> Result<Vec<(String, String, i64)>, DbError> {
     if items.is_empty() {
         return Ok(vec![]);
     }
@@ -89,9 +90,9 @@ pub async fn free_text(
     };
     let placeholders: Vec<String> = (0..items.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
-        "SELECT a.item, a.{column} FROM answers a JOIN responses r ON r.id = a.response_id \
+        "SELECT a.item, a.{column}, COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id \
          WHERE a.item IN ({}) AND a.{column} <> '' AND r.assessment_id = $1 \
-         AND ($2 IS NULL OR r.round_id = $2) ORDER BY a.{column}, a.item LIMIT $3",
+         AND ($2 IS NULL OR r.round_id = $2) GROUP BY a.{column}, a.item ORDER BY a.{column}, a.item LIMIT $3",
         placeholders.join(", ")
     );
     Ok(on_db!(db, pool => {
