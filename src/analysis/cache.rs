@@ -37,20 +37,22 @@ pub fn version(responses: &[ResponseTallyRow], groups: &[GroupInfo], thresholds:
     hasher.finish()
 }
 
+/// Database identity, assessment, round.
 type Key = (String, Uuid, Option<Uuid>);
+/// Values with the version they were made for.
+type Versioned<K, V> = Mutex<HashMap<K, (u64, Arc<V>)>>;
 
-static ANALYSES: LazyLock<Mutex<HashMap<Key, (u64, Arc<Analysis>)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-static TEXTS: LazyLock<Mutex<HashMap<(Key, String), (u64, Arc<StatementText>)>>> =
+static ANALYSES: LazyLock<Versioned<Key, Analysis>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+static TEXTS: LazyLock<Versioned<(Key, String), StatementText>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-fn get<K: Hash + Eq, V>(map: &Mutex<HashMap<K, (u64, Arc<V>)>>, key: &K, version: u64) -> Option<Arc<V>> {
+fn get<K: Hash + Eq, V>(map: &Versioned<K, V>, key: &K, version: u64) -> Option<Arc<V>> {
     // Nothing panics while the lock is held; a poisoned lock is taken as it is.
     let map = map.lock().unwrap_or_else(PoisonError::into_inner);
     map.get(key).filter(|(v, _)| *v == version).map(|(_, value)| value.clone())
 }
 
-fn put<K: Hash + Eq, V>(map: &Mutex<HashMap<K, (u64, Arc<V>)>>, key: K, version: u64, value: Arc<V>) {
+fn put<K: Hash + Eq, V>(map: &Versioned<K, V>, key: K, version: u64, value: Arc<V>) {
     let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
     if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
         map.clear();
