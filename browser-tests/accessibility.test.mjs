@@ -8,8 +8,10 @@
 //      inviting an assessment lead, starting an assessment and setting up a
 //      survey round (with some responses sent to its link through the API, so
 //      that the Stage 1 analysis pages have figures, charts and a withheld
-//      group to show), and uploading a survey tool's export and (in a second
-//      assessment, as a person has one import pending per assessment) a
+//      group to show), writing and then changing the Stage 2 summary of QS1
+//      (so that its versions page shows a difference), and uploading a survey
+//      tool's export and (in a second assessment, as a person has one import
+//      pending per assessment) a
 //      completed checklist, through the pages in the browser: from "/", the
 //      council page and the pages that forms lead to (the workshop page for
 //      QS1, the import pages, the export's column mapping and the checklist's
@@ -84,6 +86,13 @@ const EXPECTED_SIGNED_IN_PATHS = [
   `${ASSESSMENT}/analysis`,
   `${ASSESSMENT}/analysis/settings`,
   ...Array.from({ length: 9 }, (_, i) => `${ASSESSMENT}/analysis/QS${i + 1}`),
+  `${ASSESSMENT}/summaries`,
+  ...Array.from({ length: 9 }, (_, i) => `${ASSESSMENT}/summaries/QS${i + 1}`),
+  ...Array.from({ length: 9 }, (_, i) => `${ASSESSMENT}/summaries/QS${i + 1}/edit`),
+  `${ASSESSMENT}/summaries/QS1/versions`,
+  `${ASSESSMENT}/rating`,
+  `${ASSESSMENT}/rating/what-if`,
+  `${ASSESSMENT}/readiness`,
   "/accessibility",
   "/frameworks",
   FRAMEWORK,
@@ -117,6 +126,16 @@ const ROUND_ITEMS = [...Array.from({ length: 14 }, (_, i) => `QS1.${i + 1}`), ..
 const SURVEY_EXPORT =
   "Start time,Email,Which group are you in?,QS1.1 rating,QS1.1: what evidence do you have?,Q2\r\n" +
   "2026-05-01 09:00,ann@example.com,Frontline staff,Tend to agree,Supervision audits,4\r\n";
+
+// The Stage 2 summary of QS1 the administrator writes and changes, so that its
+// page shows content and its versions page a difference.
+const SUMMARY = {
+  ambition: "Everyone has a timely assessment that starts from what matters to them.",
+  changed: "Everyone has a timely assessment and review that starts from what matters to them.",
+  strength: "Strengths-based conversations are the norm",
+  howWeKnow: "Audit of 120 case files, spring 2026",
+  quotation: "They listened to what mattered to me.",
+};
 
 // The person the administrator invites, as assessment lead.
 const INVITEE = "lead@example.gov.uk";
@@ -400,6 +419,27 @@ async function setUpCouncil(context, app) {
           assert.equal(res.status, 201, `response ${n}: ${await res.text()}`);
         }
       }
+    });
+    await step("writing QS1's Stage 2 summary, then changing it (two versions to compare)", async () => {
+      const edit = `${app.baseUrl}${assessmentPath}/summaries/QS1/edit`;
+      const save = async () => {
+        await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Save summary", exact: true }).click()]);
+        assert.equal(new URL(page.url()).pathname, `${assessmentPath}/summaries/QS1`, `saving the summary failed: ${await page.locator("main").innerText()}`);
+      };
+      await page.goto(edit);
+      await page.locator("#ambition").fill(SUMMARY.ambition);
+      await page.locator("#strength_1_statement").fill(SUMMARY.strength);
+      await page.locator("#strength_1_how_we_know").fill(SUMMARY.howWeKnow);
+      await page.locator("#quotation_1_text").fill(SUMMARY.quotation);
+      await page.locator("#quotation_1_source").fill("An unpaid carer");
+      await page.locator("#document_1_title").fill("Adult social care strategy");
+      await page.locator("#document_1_url").fill("https://www.example.gov.uk/strategy.pdf");
+      await page.getByRole("radio", { name: "3: Evidence shows a good standard" }).check();
+      await page.locator("#rationale").fill("Most of the evidence shows a good standard.");
+      await save();
+      await page.goto(edit);
+      await page.locator("#ambition").fill(SUMMARY.changed);
+      await save();
     });
     const mappingPath = await step("uploading a survey tool's export", async () => {
       await page.goto(`${app.baseUrl}${assessmentPath}/import/survey`);
