@@ -583,6 +583,7 @@ async fn stage1_findings_are_starting_points_used_without_javascript() {
         let (status, _, body) = post(&s.app, &qs_lead, &edit, &edit, &fields).await;
         assert_eq!(status, 200);
         assert!(body.contains("QS1.1 was added as strength 1"), "{body}");
+        assert!(body.contains("href=\"#strength_1_statement\">Go to it</a>"), "a link to what was added");
         assert_eq!(field(&body, "ambition").as_deref(), Some("Typed before using a starting point"));
         let item = selfassess::framework::Frameworks::shipped().expect("frameworks").all()[0]
             .quality_statements()
