@@ -120,13 +120,17 @@ async fn assessment_context(
     let council =
         crate::councils::store::by_id(&state.db, assessment.council_id).await?.ok_or(AppError::NotFound)?;
     let groups = store::groups(&state.db, id).await?;
-    let counts = store::response_counts(&state.db, id).await?;
+    // Counts come from the analysis, so small groups and rounds are withheld here as there.
+    let load = |round| crate::analysis::service::load(&state.db, &state.frameworks, actor, id, round);
+    let all = load(None).await.map_err(to_app)?;
+    let withheld = format!("fewer than {}", all.analysis.thresholds.min_group_size);
+    let shown = |n: Option<u64>| n.map_or_else(|| withheld.clone(), |n| n.to_string());
     let now = OffsetDateTime::now_utc();
     let mut rounds = Vec::new();
     for round in store::rounds(&state.db, id).await? {
         let statements = store::round_statements(&state.db, round.id).await?;
         let round_state = domain::round_state(round.opens_at, round.closes_at, round.closed_at, now);
-        let responses: i64 = counts.iter().filter(|c| c.0 == Some(round.id)).map(|c| c.3).sum();
+        let responses = shown(load(Some(round.id)).await.map_err(to_app)?.analysis.engagement.responses);
         rounds.push(context! {
             id => round.id.to_string(),
             title => round.title,
@@ -143,17 +147,15 @@ async fn assessment_context(
     let group_rows: Vec<Value> = groups
         .iter()
         .map(|g| {
-            let n: i64 = counts.iter().filter(|c| c.1 == g.id).map(|c| c.3).sum();
+            let id = g.id.to_string();
+            let n =
+                shown(all.analysis.engagement.by_group.iter().find(|s| s.id == id).and_then(|s| s.responses));
             context! {
                 id => g.id.to_string(), name => &g.name, category => &g.evidence_category,
                 category_label => categories.get(g.evidence_category.as_str()).copied().unwrap_or_default(),
                 responses => n,
             }
         })
-        .collect();
-    let by_mode: Vec<Value> = ["survey", "staff", "workshop", "import"]
-        .iter()
-        .map(|m| context! { mode => *m, n => counts.iter().filter(|c| c.2 == *m).map(|c| c.3).sum::<i64>() })
         .collect();
     let status =
         domain::STATUSES.iter().find(|(id, _)| *id == assessment.status).map(|(_, l)| *l).unwrap_or_default();
@@ -166,7 +168,6 @@ async fn assessment_context(
         council => context! { id => council.id.to_string(), name => council.name },
         groups => group_rows,
         rounds,
-        by_mode,
         statuses => domain::STATUSES.iter().map(|(v, t)| context! { value => *v, text => *t, selected => *v == assessment_status }).collect::<Vec<_>>(),
         categories => domain::GROUP_CATEGORIES.iter().map(|(v, t)| context! { value => *v, text => *t }).collect::<Vec<_>>(),
         is_lead => actor.can_lead(assessment.council_id).is_ok(),
