@@ -203,6 +203,18 @@ async fn small_groups_are_withheld_in_the_api() {
     assert_eq!(analysis["engagement"]["responses"], 8);
     assert_eq!(analysis["engagement"]["by_group"][3]["suppressed"], true);
 
+    // The assessment page's counts follow the same rule: the round (8) is shown, the groups
+    // (6 and 2) are not.
+    let lead_browser = crate::helpers::browser();
+    app.sign_in_with(&lead_browser, &world.lead, crate::helpers::PASSWORD).await;
+    let (status, html) =
+        app.get_html_with(&lead_browser, &format!("/assessments/{}", setup.assessment)).await;
+    assert_eq!(status, 200);
+    let cells = crate::helpers::select_texts(&html, "td.govuk-table__cell--numeric");
+    assert!(cells.contains(&"8".to_owned()), "{cells:?}");
+    assert!(!cells.contains(&"2".to_owned()) && !cells.contains(&"6".to_owned()), "{cells:?}");
+    assert_eq!(cells.iter().filter(|c| *c == "fewer than 5").count(), 2, "{cells:?}");
+
     // A higher threshold withholds the whole.
     let id = uuid::Uuid::parse_str(&setup.assessment).expect("uuid");
     let lead = app.actor(&world.lead).await;
