@@ -26,8 +26,7 @@ impl Client {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
             let stream = tokio::net::TcpStream::connect(&self.host).await?;
             stream.set_nodelay(true)?;
-            let (sender, connection) =
-                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
             tokio::spawn(connection);
             self.sender = Some(sender);
         }
@@ -83,7 +82,9 @@ pub fn form(fields: &[(&str, &str)]) -> Bytes {
     let escape = |s: &str| {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect::<String>()

@@ -29,7 +29,7 @@ fn main() {
     }
 }
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+use client::Result;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a Tokio runtime")
@@ -163,110 +163,13 @@ pub fn submission_body(group: &str) -> Vec<u8> {
 }
 
 /// A tiny HTTP/1.1 client on one keep-alive connection.
-mod client {
-    use super::Result;
-    use bytes::Bytes;
-    use http_body_util::{BodyExt, Full};
-    use hyper::client::conn::http1::SendRequest;
-    use hyper_util::rt::TokioIo;
-
-    pub struct Client {
-        pub host: String,
-        sender: Option<SendRequest<Full<Bytes>>>,
-    }
-
-    pub struct Reply {
-        pub status: u16,
-        pub body: Bytes,
-        pub set_cookies: Vec<String>,
-    }
-
-    impl Client {
-        pub fn new(host: &str) -> Client {
-            Client { host: host.to_owned(), sender: None }
-        }
-
-        async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>> {
-            if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-                let stream = tokio::net::TcpStream::connect(&self.host).await?;
-                stream.set_nodelay(true)?;
-                let (sender, connection) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-                tokio::spawn(connection);
-                self.sender = Some(sender);
-            }
-            Ok(self.sender.as_mut().expect("connected"))
-        }
-
-        pub async fn send(
-            &mut self,
-            method: &str,
-            path: &str,
-            headers: &[(&str, &str)],
-            body: Bytes,
-        ) -> Result<Reply> {
-            let mut request =
-                hyper::Request::builder().method(method).uri(path).header("host", self.host.clone());
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            let request = request.body(Full::new(body))?;
-            let sender = self.sender().await?;
-            sender.ready().await?;
-            let response = match sender.send_request(request).await {
-                Ok(response) => response,
-                Err(error) => {
-                    self.sender = None;
-                    return Err(error.into());
-                }
-            };
-            let status = response.status().as_u16();
-            let set_cookies = response
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-                .collect();
-            let body = response.into_body().collect().await?.to_bytes();
-            Ok(Reply { status, body, set_cookies })
-        }
-    }
-}
+mod client;
 
 mod setup {
-    use super::client::Client;
+    use super::client::{Client, csrf, form, sign_in};
     use super::{Result, arg};
     use bytes::Bytes;
     use serde_json::{Value, json};
-
-    fn csrf(html: &[u8]) -> Result<String> {
-        let html = String::from_utf8_lossy(html);
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = html.find(marker).ok_or("no csrf_token on the page")? + marker.len();
-        let end = html[start..].find('"').ok_or("unterminated csrf_token")?;
-        Ok(html[start..start + end].to_owned())
-    }
-
-    fn form(fields: &[(&str, &str)]) -> Bytes {
-        let encoded: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| {
-                let escape = |s: &str| {
-                    s.bytes()
-                        .map(|b| match b {
-                            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                                (b as char).to_string()
-                            }
-                            _ => format!("%{b:02X}"),
-                        })
-                        .collect::<String>()
-                };
-                format!("{}={}", escape(k), escape(v))
-            })
-            .collect();
-        Bytes::from(encoded.join("&"))
-    }
 
     /// Signs in as the administrator (HTML form), creates the council, then an assessment
     /// and an open round with the administrator's API token; prints `ROUND_TOKEN GROUP_ID`.
@@ -276,46 +179,16 @@ mod setup {
         let password = arg(args, "--password")?;
         let token = arg(args, "--token")?;
         let mut client = Client::new(&host);
-        let mut cookies: Vec<String> = Vec::new();
-        let cookie_header = |cookies: &Vec<String>| cookies.join("; ");
-        let remember = |cookies: &mut Vec<String>, set: Vec<String>| {
-            for c in set {
-                let name = c.split('=').next().unwrap_or_default().to_owned();
-                cookies.retain(|old| !old.starts_with(&format!("{name}=")));
-                cookies.push(c);
-            }
-        };
-        let page = client.send("GET", "/sign-in", &[], Bytes::new()).await?;
-        remember(&mut cookies, page.set_cookies);
-        let body = form(&[("csrf_token", &csrf(&page.body)?), ("email", &email), ("password", &password)]);
-        let reply = client
-            .send(
-                "POST",
-                "/sign-in",
-                &[
-                    ("content-type", "application/x-www-form-urlencoded"),
-                    ("cookie", &cookie_header(&cookies)),
-                ],
-                body,
-            )
-            .await?;
-        if reply.status != 303 {
-            return Err(format!("sign-in answered {}", reply.status).into());
-        }
-        remember(&mut cookies, reply.set_cookies);
-        let page = client
-            .send("GET", "/admin/councils", &[("cookie", &cookie_header(&cookies))], Bytes::new())
-            .await?;
-        remember(&mut cookies, page.set_cookies);
+        let mut cookies = sign_in(&mut client, &email, &password).await?;
+        let page =
+            client.send("GET", "/admin/councils", &[("cookie", &cookies.header())], Bytes::new()).await?;
+        cookies.remember(page.set_cookies);
         let body = form(&[("csrf_token", &csrf(&page.body)?), ("gss_code", "E06000001")]);
         let reply = client
             .send(
                 "POST",
                 "/admin/councils",
-                &[
-                    ("content-type", "application/x-www-form-urlencoded"),
-                    ("cookie", &cookie_header(&cookies)),
-                ],
+                &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &cookies.header())],
                 body,
             )
             .await?;
