@@ -14,6 +14,8 @@ pub struct Config {
     pub mail: Option<crate::mail::MailConfig>,
     /// Request size limits (the spreadsheet upload's is configurable).
     pub limits: crate::web::limits::Limits,
+    /// The evidence library: where files go, how large they may be, how old items may be.
+    pub evidence: crate::evidence::storage::EvidenceConfig,
 }
 
 /// Where the data lives. `Display` never shows a password.

@@ -119,6 +119,77 @@ struct ServeArgs {
     #[arg(long, env = "SELFASSESS_MAX_UPLOAD_MB", default_value_t = selfassess::web::limits::DEFAULT_UPLOAD_MB,
         value_parser = clap::value_parser!(u64).range(1..=1024))]
     max_upload_mb: u64,
+    #[command(flatten)]
+    evidence: EvidenceArgs,
+}
+
+/// The evidence library. The bucket's keys are read from the environment only
+/// (`SELFASSESS_S3_ACCESS_KEY_ID`, `SELFASSESS_S3_SECRET_ACCESS_KEY`), never from arguments.
+#[derive(Args, Clone)]
+struct EvidenceArgs {
+    /// Largest evidence file, in MB.
+    #[arg(long, env = "SELFASSESS_EVIDENCE_MAX_MB", default_value_t = selfassess::evidence::storage::DEFAULT_MAX_MB,
+        value_parser = clap::value_parser!(u64).range(1..=1024))]
+    evidence_max_mb: u64,
+    /// Evidence dated more than this many months before the assessment's date is flagged (each
+    /// assessment's leads may change it).
+    #[arg(long, env = "SELFASSESS_EVIDENCE_CURRENCY_MONTHS", default_value_t = selfassess::evidence::domain::DEFAULT_CURRENCY_MONTHS,
+        value_parser = clap::value_parser!(u32).range(1..=120))]
+    evidence_currency_months: u32,
+    /// Keep evidence files in this S3 bucket instead of `<data-dir>/evidence`.
+    #[arg(long, env = "SELFASSESS_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// An S3-compatible server's address, e.g. `https://s3.council.example` (none for AWS).
+    #[arg(long, env = "SELFASSESS_S3_ENDPOINT", hide_env_values = true)]
+    s3_endpoint: Option<String>,
+    /// The bucket's region.
+    #[arg(long, env = "SELFASSESS_S3_REGION", default_value = "eu-west-2")]
+    s3_region: String,
+}
+
+impl EvidenceArgs {
+    fn config(&self) -> anyhow::Result<selfassess::evidence::storage::EvidenceConfig> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let s3 = match &self.s3_bucket {
+            None => {
+                if self.s3_endpoint.is_some() {
+                    anyhow::bail!(
+                        "with --s3-endpoint / SELFASSESS_S3_ENDPOINT, also set --s3-bucket / SELFASSESS_S3_BUCKET"
+                    );
+                }
+                None
+            }
+            Some(bucket) => {
+                let (id, secret) =
+                    (env("SELFASSESS_S3_ACCESS_KEY_ID"), env("SELFASSESS_S3_SECRET_ACCESS_KEY"));
+                if id.is_some() != secret.is_some() {
+                    anyhow::bail!(
+                        "set both SELFASSESS_S3_ACCESS_KEY_ID and SELFASSESS_S3_SECRET_ACCESS_KEY, or neither"
+                    );
+                }
+                if let Some(endpoint) = &self.s3_endpoint {
+                    url::Url::parse(endpoint).with_context(|| {
+                        format!(
+                            "--s3-endpoint / SELFASSESS_S3_ENDPOINT `{}` is not a URL",
+                            selfassess::config::redact(endpoint)
+                        )
+                    })?;
+                }
+                Some(selfassess::evidence::storage::S3Config {
+                    bucket: bucket.clone(),
+                    endpoint: self.s3_endpoint.clone(),
+                    region: self.s3_region.clone(),
+                    access_key_id: id,
+                    secret_access_key: secret,
+                })
+            }
+        };
+        Ok(selfassess::evidence::storage::EvidenceConfig {
+            s3,
+            max_upload_bytes: selfassess::evidence::storage::mb(self.evidence_max_mb),
+            currency_months: self.evidence_currency_months,
+        })
+    }
 }
 
 /// Outgoing mail: all three or none.
@@ -187,6 +258,7 @@ impl ServeArgs {
             database: self.db.database()?,
             mail: self.mail.config()?,
             limits: selfassess::web::limits::Limits::with_upload_mb(self.max_upload_mb),
+            evidence: self.evidence.config()?,
         })
     }
 }
@@ -363,6 +435,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Some(mail) => tracing::info!(smtp = %selfassess::config::redact(&mail.smtp_url), "invitations are sent by email"),
             None => tracing::info!("no SMTP relay configured: invitation links are shown, not emailed"),
         }
+        tracing::info!(store = %app.evidence_store(), "evidence files are kept in this store");
         // Scripts and the browser tests read this line to find the port.
         println!("selfassess listening on http://{addr}");
         app.run_until_stopped().await.context("server error")

@@ -32,6 +32,8 @@ pub struct AppState {
     pub mailer: Option<crate::mail::Mailer>,
     /// Request body and time limits (`web::limits`).
     pub limits: web::limits::Limits,
+    /// The evidence library's file store and limits.
+    pub evidence: crate::evidence::storage::Evidence,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             server_key: server_key.into(),
             mailer: None,
             limits: web::limits::Limits::default(),
+            evidence: Default::default(),
         })
     }
 }
@@ -63,6 +66,8 @@ pub enum StartupError {
     Mail(#[from] crate::mail::MailError),
     #[error("cannot create the data directory {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Storage(#[from] crate::evidence::storage::StorageError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -108,12 +113,15 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    /// Where evidence files are kept, for the log: "directory …" or "s3://bucket (…)".
+    evidence_store: String,
 }
 
 impl Application {
     /// Loads the frameworks, opens and migrates the database, and binds the address
     /// (port 0 picks a free port; see [`Application::local_addr`]).
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        crate::evidence::storage::install_crypto_provider();
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
             path: config.data_dir.display().to_string(),
             source,
@@ -121,17 +129,25 @@ impl Application {
         let db = Db::connect(&config.database).await?;
         db.migrate().await?;
         let mailer = config.mail.as_ref().map(crate::mail::Mailer::new).transpose()?;
-        let state = AppState { mailer, limits: config.limits, ..AppState::new(db.clone()).await? };
+        let files = crate::evidence::storage::FileStore::from_config(&config.evidence, &config.data_dir)?;
+        let evidence = crate::evidence::storage::Evidence::new(files, &config.evidence);
+        let evidence_store = evidence.files.describe().to_owned();
+        let state = AppState { mailer, limits: config.limits, evidence, ..AppState::new(db.clone()).await? };
         let router = router(state);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartupError::Bind { addr: config.addr, source })?;
-        Ok(Self { listener, router, db })
+        Ok(Self { listener, router, db, evidence_store })
     }
 
     /// The application's database (for commands and tests that prepare data).
     pub fn db(&self) -> Db {
         self.db.clone()
+    }
+
+    /// Where evidence files are kept (no secrets).
+    pub fn evidence_store(&self) -> &str {
+        &self.evidence_store
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -159,6 +175,7 @@ pub fn router(state: AppState) -> Router {
 /// page routes as they are added, the API routes from the OpenAPI document.
 pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::evidence::api::router())
         .merge(crate::framework::api::router())
         .merge(crate::accounts::api::router())
         .merge(crate::engagement::api::router())
@@ -187,6 +204,7 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
         .get("/readyz", readyz)
         .get("/assets/{*path}", web::assets::serve)
         .get("/api/v1/openapi.json", move || async move { Json(openapi.as_ref().clone()) })
+        .merge(crate::evidence::routes::router())
         .merge(crate::framework::routes::router())
         .merge(crate::accounts::routes::router())
         .merge(crate::councils::routes::router())

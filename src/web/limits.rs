@@ -75,6 +75,21 @@ pub fn is_upload(method: &Method, path: &str) -> bool {
     matches!(parts.as_slice(), ["assessments", id, "import"] | ["assessments", id, "import", "survey"] if !id.is_empty())
 }
 
+/// An evidence file upload: `POST /assessments/{id}/evidence/new`,
+/// `POST /assessments/{id}/evidence/{item}/edit`, or a multipart
+/// `POST /api/v1/assessments/{id}/evidence`. Its limit is `--evidence-max-mb` (50 MB).
+pub fn is_evidence_upload(method: &Method, path: &str, multipart: bool) -> bool {
+    if method != Method::POST {
+        return false;
+    }
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["assessments", id, "evidence", "new"] | ["assessments", id, "evidence", _, "edit"] => !id.is_empty(),
+        ["api", "v1", "assessments", id, "evidence"] => !id.is_empty() && multipart,
+        _ => false,
+    }
+}
+
 /// What the error page says about a 413: the limit that was exceeded (in response extensions).
 #[derive(Clone, Copy, Debug)]
 pub struct TooLarge {
@@ -83,10 +98,12 @@ pub struct TooLarge {
     pub upload: bool,
 }
 
-fn too_large(limits: &Limits, body_limit: usize, upload: bool, read_whole: bool) -> Response {
+/// A 413; `file_limit` is the largest file of an upload route (`None` for other routes).
+fn too_large(file_limit: Option<usize>, body_limit: usize, read_whole: bool) -> Response {
     let status = StatusCode::PAYLOAD_TOO_LARGE;
     let mut response = status.into_response();
-    let limit = if upload { limits.upload_bytes } else { body_limit };
+    let upload = file_limit.is_some();
+    let limit = file_limit.unwrap_or(body_limit);
     response.extensions_mut().insert(ErrorMarker { status });
     response.extensions_mut().insert(TooLarge { limit, upload });
     if !read_whole {
@@ -118,8 +135,21 @@ async fn drain(body: Body, length: u64, body_limit: usize, time_limit: Duration)
 /// Enforces the body and time limits of each request (see the module's description).
 pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limits = state.limits;
-    let upload = is_upload(request.method(), request.uri().path());
-    let (body_limit, time_limit) = limits.for_request(request.method(), request.uri().path());
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let evidence = is_evidence_upload(request.method(), request.uri().path(), multipart);
+    let file_limit = if evidence {
+        Some(state.evidence.max_upload_bytes)
+    } else {
+        is_upload(request.method(), request.uri().path()).then_some(limits.upload_bytes)
+    };
+    let (body_limit, time_limit) = match file_limit {
+        Some(file) if evidence => (file.saturating_add(ENVELOPE), UPLOAD_TIMEOUT),
+        _ => limits.for_request(request.method(), request.uri().path()),
+    };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -128,7 +158,7 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     let cut_off = match declared {
         Some(length) if length > body_limit as u64 => {
             let read_whole = drain(request.into_body(), length, body_limit, time_limit).await;
-            return too_large(&limits, body_limit, upload, read_whole);
+            return too_large(file_limit, body_limit, read_whole);
         }
         // The server reads no more than the declared length.
         Some(_) => None,
@@ -158,7 +188,7 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     };
     // Whatever the handler made of a body cut short, the answer is that it was too large.
     if cut_off.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
-        return too_large(&limits, body_limit, upload, false);
+        return too_large(file_limit, body_limit, false);
     }
     response
 }
@@ -166,6 +196,21 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_uploads_are_recognised() {
+        let id = "0190a0a0-0000-7000-8000-000000000000";
+        assert!(is_evidence_upload(&Method::POST, &format!("/assessments/{id}/evidence/new"), true));
+        assert!(is_evidence_upload(&Method::POST, &format!("/assessments/{id}/evidence/{id}/edit"), false));
+        assert!(is_evidence_upload(&Method::POST, &format!("/api/v1/assessments/{id}/evidence"), true));
+        assert!(
+            !is_evidence_upload(&Method::POST, &format!("/api/v1/assessments/{id}/evidence"), false),
+            "JSON"
+        );
+        assert!(!is_evidence_upload(&Method::GET, &format!("/assessments/{id}/evidence/new"), true));
+        assert!(!is_evidence_upload(&Method::POST, &format!("/assessments/{id}/evidence/{id}/state"), false));
+        assert!(!is_evidence_upload(&Method::POST, "/assessments//evidence/new", true));
+    }
 
     #[test]
     fn only_the_spreadsheet_uploads_take_large_bodies() {

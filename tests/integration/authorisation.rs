@@ -144,6 +144,25 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/assessments/{id}/import/{import_id}",                     [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
     ("POST", "/assessments/{id}/import/{import_id}/confirm",             [SIGN_IN, 303, 403,    403,     403,    403,   404,  303]),
     ("POST", "/assessments/{id}/import/{import_id}/mapping",             [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    // The evidence library: members read; leads, quality statement leads and contributors add
+    // and change items; leads set how old evidence may be.
+    ("GET",  "/assessments/{id}/evidence",                               [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/evidence.csv",                           [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/evidence.xlsx",                          [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/evidence/new",                           [SIGN_IN, 200, 200,    403,     200,    403,   404,  200]),
+    ("POST", "/assessments/{id}/evidence/new",                           [SIGN_IN, 422, 422,    403,     422,    403,   404,  422]),
+    ("GET",  "/assessments/{id}/evidence/coverage",                      [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/evidence/settings",                      [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/evidence/settings",                      [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    ("GET",  "/assessments/{id}/evidence/{item_id}",                     [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/evidence/{item_id}/edit",                [SIGN_IN, 200, 200,    403,     200,    403,   404,  200]),
+    ("POST", "/assessments/{id}/evidence/{item_id}/edit",                [SIGN_IN, 422, 422,    403,     422,    403,   404,  422]),
+    ("POST", "/assessments/{id}/evidence/{item_id}/state",               [SIGN_IN, 422, 422,    403,     422,    403,   404,  422]),
+    ("POST", "/assessments/{id}/evidence/{item_id}/findings/{finding_id}/review", [SIGN_IN, 422, 422, 403, 422, 403, 404, 422]),
+    ("GET",  "/assessments/{id}/evidence/{item_id}/file",                [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/api/v1/assessments/{id}/evidence",                        [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("POST", "/api/v1/assessments/{id}/evidence",                        [401,     422, 422,    403,     422,    403,   404,  422]),
+    ("GET",  "/api/v1/assessments/{id}/evidence/coverage",               [401,     200, 200,    200,     200,    200,   404,  200]),
     ("GET",  "/api/v1/assessments",                                      [401,     200, 200,    200,     200,    200,   200,  200]),
     ("POST", "/api/v1/assessments",                                      [401,     422, 422,    422,     422,    422,   422,  422]),
     ("GET",  "/api/v1/assessments/{id}/rounds",                          [401,     200, 200,    200,     200,    200,   404,  200]),
@@ -327,6 +346,48 @@ impl Harness {
             .expect("preview")
     }
 
+    /// A new evidence item of the council's assessment, with a file holding a telephone number
+    /// (so one finding): the item's id and the finding's.
+    async fn fresh_evidence(&self, council: Uuid) -> (Uuid, Uuid) {
+        use selfassess::evidence::{service, storage};
+        let (assessment, _) = self.assessment(council).await;
+        let evidence = storage::Evidence::new(
+            storage::FileStore::local(&self.app.data_dir().join("evidence")).expect("store"),
+            &storage::EvidenceConfig::default(),
+        );
+        let file = tempfile::NamedTempFile::new().expect("temporary file");
+        std::fs::write(file.path(), "Call the switchboard on 01632 960000.\n").expect("write");
+        let received = service::Received {
+            file: file.into_temp_path(),
+            name: "notes.txt".into(),
+            size: 38,
+            sha256: "0".repeat(64),
+        };
+        let upload = service::check_upload(received, Default::default()).await.expect("a good file");
+        let raw = selfassess::evidence::domain::RawItem {
+            title: "Matrix item".into(),
+            document_type: "other".into(),
+            ir_items: vec!["IR5".into()],
+            ..Default::default()
+        };
+        let item = service::create(
+            &self.app.db,
+            &self.frameworks,
+            &evidence,
+            &self.admin,
+            assessment,
+            &raw,
+            Some(upload),
+        )
+        .await
+        .expect("item");
+        let library = service::library(&self.app.db, &self.frameworks, &evidence, &self.admin, assessment)
+            .await
+            .expect("library");
+        let finding = library.item(item).and_then(|i| i.findings.first()).expect("a finding").id;
+        (item, finding)
+    }
+
     /// A new API token belonging to `who` (anonymous owns none: the lead's stands in).
     async fn fresh_token(&self, who: usize) -> Uuid {
         let email = self.people[who].email.as_deref().unwrap_or(&self.world.lead);
@@ -337,6 +398,7 @@ impl Harness {
     /// a fixture of `council` (fresh for each call, so consuming one never spoils the next).
     async fn fill(&self, who: usize, template: &str, council: Uuid, overrides: &[(&str, String)]) -> String {
         let mut invitation: Option<Invited> = None;
+        let mut evidence: Option<(Uuid, Uuid)> = None;
         let mut path = String::new();
         let mut rest = template;
         while let Some(start) = rest.find('{') {
@@ -365,6 +427,13 @@ impl Harness {
                     }
                     "round_id" => self.fresh_round(council).await.0.to_string(),
                     "action" => "close".to_owned(),
+                    "item_id" | "finding_id" => {
+                        if evidence.is_none() {
+                            evidence = Some(self.fresh_evidence(council).await);
+                        }
+                        let (item, finding) = evidence.expect("just made");
+                        if name == "item_id" { item.to_string() } else { finding.to_string() }
+                    }
                     "qs" => "QS1".to_owned(),
                     "token" if template.starts_with("/r/") || template.starts_with("/api/v1/rounds/") => {
                         self.fresh_round(council).await.1

@@ -67,6 +67,7 @@ pub async fn spawn_app_configured(backend: Backend, adjust: impl FnOnce(&mut Con
         database,
         mail: None,
         limits: Default::default(),
+        evidence: Default::default(),
     };
     adjust(&mut config);
     let app = Application::build(&config).await.expect("the app starts");

@@ -6,6 +6,7 @@ mod analysis_pages;
 mod audit;
 mod authorisation;
 mod engagement;
+mod evidence;
 mod framework_file;
 mod helpers;
 mod journey;
