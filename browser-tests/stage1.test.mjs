@@ -8,7 +8,10 @@
 //     reference, then Back and resubmit (the same confirmation, one response);
 //   - the lead records a workshop;
 //   - the lead imports a survey tool's export, saying by hand what one column
-//     holds (the column mapping), checks the rows and imports them.
+//     holds (the column mapping), checks the rows and imports them, while
+//     another writer holds the database (the sqlite3 command line), so the
+//     import shows its progress page until it can store, and the page notices
+//     by itself when it has.
 // axe (WCAG 2.2 AA) must be clean on every page a journey lands on; with
 // JavaScript off, on the page as it is built without scripting (see
 // checkAxeWithoutJavaScript in helpers.mjs). See keyboard.mjs for the rules
@@ -18,6 +21,9 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import path from "node:path";
 import { startApp, launchBrowser, checkAxe, checkAxeWithoutJavaScript } from "./helpers.mjs";
 import {
   stepper,
@@ -432,6 +438,33 @@ async function responseCounts(page) {
   return { modes, groups };
 }
 
+/**
+ * Holds the SQLite database's write lock from another process (the sqlite3
+ * command line), as another writer would, until `release()`.
+ */
+async function holdWriteLock(file) {
+  const child = spawn("sqlite3", [file], { stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  const held = new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      if (output.includes("held")) resolve();
+    });
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("error", (err) => reject(new Error(`cannot run sqlite3 (apt-get install sqlite3): ${err.message}`)));
+    child.on("exit", (code) => reject(new Error(`sqlite3 exited (${code}) before holding the lock: ${output}`)));
+  });
+  child.stdin.write(".timeout 10000\nBEGIN IMMEDIATE;\nSELECT 'held';\n");
+  await held;
+  return {
+    release: async () => {
+      const exited = once(child, "exit");
+      child.stdin.end("ROLLBACK;\n.quit\n");
+      await exited;
+    },
+  };
+}
+
 async function errorText(page) {
   const summary = page.locator(".govuk-error-summary");
   return (await summary.count()) > 0 ? (await summary.innerText()).replace(/\s+/g, " ") : "(no error summary)";
@@ -488,8 +521,27 @@ test("keyboard only: the lead imports a survey tool's export with a column mappi
       trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())),
     );
     assert.deepEqual(preview, [["2", "Frontline staff", "QS1.1 3, QS1.2 4"], ["3", "Unpaid carers", "QS1.1 1, QS1.2 0"]]);
-    await submit(page, page.getByRole("button", { name: "Import these responses", exact: true }), "the Import these responses button");
-    assert.equal(await h1(page), "Survey responses imported");
+    // Another writer holds the database, so storing waits: the request answers with the
+    // import's progress page. First a fresh page, so the session's last-seen time needs no
+    // write while the lock is held.
+    await page.reload();
+    const lock = await holdWriteLock(path.join(app.dataDir, "selfassess.db"));
+    try {
+      await submit(page, page.getByRole("button", { name: "Import these responses", exact: true }), "the Import these responses button");
+      assert.equal(await h1(page), "Importing the responses", `importing led to ${page.url()}: ${await errorText(page)}`);
+      assert.match(await page.locator("#import-status").innerText(), /^Storing the responses/);
+      await checkAxeWithoutJavaScript(page, `${pathOf(page)} (the progress page)`);
+      await submit(page, page.getByRole("button", { name: "Check progress", exact: true }), "the Check progress button");
+      assert.equal(await h1(page), "Importing the responses");
+    } finally {
+      await lock.release();
+    }
+    // With JavaScript the page checks by itself, and shows what the import became.
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent.trim() === "Survey responses imported", null, {
+      timeout: 60_000,
+    });
+    await page.waitForLoadState("load");
+    await checkAxe(page, `${pathOf(page)} (after the import)`);
   });
 
   await steps("the assessment page counts the imported responses", async () => {

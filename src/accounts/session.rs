@@ -136,7 +136,15 @@ async fn actor_for_session(
         return Ok(None);
     }
     if now - session.last_seen_at >= TOUCH_INTERVAL {
-        store::touch_session(&state.db, token_hash, now).await?;
+        // Off the request's path: a page (a long import's progress, say) never waits for the
+        // database's write lock just to note that its person is still there. A touch that
+        // fails is tried again on a later request.
+        let (db, token_hash) = (state.db.clone(), token_hash.to_owned());
+        tokio::spawn(async move {
+            if let Err(error) = store::touch_session(&db, &token_hash, now).await {
+                tracing::info!(%error, "a session's last-seen time was not updated");
+            }
+        });
     }
     let via = Via::Session { token_hash: token_hash.to_owned(), csrf_token: session.csrf_token };
     Ok(service::load_actor(&state.db, session.user_id, via).await?)

@@ -430,6 +430,95 @@ pub async fn insert_response(
     Ok(outcome)
 }
 
+/// Responses per multi-row statement in [`insert_many`] (12 values each).
+const RESPONSES_PER_STATEMENT: usize = 200;
+/// Answer rows per multi-row statement in [`insert_many`] (5 values each): under SQLite's
+/// 32,766 and PostgreSQL's 65,535 bound values.
+const ANSWERS_PER_STATEMENT: usize = 6000;
+
+/// Stores many responses with their answers in the caller's transaction, as
+/// [`insert_response`] stores one (same rows; a key already stored inserts nothing), but with
+/// one multi-row statement per 200 responses and per 6,000 answers instead of one per row: a
+/// large import holds the transaction (on SQLite, the write lock) for seconds, not minutes.
+/// Returns whether each response was new. `stored` is told how many responses are stored so
+/// far, after each statement.
+pub async fn insert_many(
+    tx: &mut Tx,
+    responses: &[(NewResponse, Vec<Answer>)],
+    mut stored: impl FnMut(usize),
+) -> Result<Vec<bool>, DbError> {
+    // Numbered placeholders for PostgreSQL; plain `?` for SQLite, which binds `$n` by name and
+    // looks each name up in turn (quadratic in a statement of thousands of values).
+    let numbered = matches!(tx, Tx::Postgres(_));
+    let row = |r: usize, width: usize| -> String {
+        let values: Vec<String> = (1..=width)
+            .map(|c| if numbered { format!("${}", r * width + c) } else { "?".to_owned() })
+            .collect();
+        format!("({})", values.join(", "))
+    };
+    let mut new = Vec::with_capacity(responses.len());
+    let mut done = 0;
+    for chunk in responses.chunks(RESPONSES_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len()).map(|r| row(r, 12)).collect();
+        let sql = format!(
+            "INSERT INTO responses (id, assessment_id, round_id, group_id, mode, user_id, reference, idempotency_key, \
+             workshop_date, facilitator, participants, submitted_at) VALUES {} \
+             ON CONFLICT (assessment_id, idempotency_key) DO NOTHING RETURNING id",
+            rows.join(", ")
+        );
+        let inserted: std::collections::HashSet<Uuid> = on_tx!(tx, conn => {
+            let mut query = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql)).persistent(false);
+            for (r, _) in chunk {
+                query = query
+                    .bind(r.id)
+                    .bind(r.assessment_id)
+                    .bind(r.round_id)
+                    .bind(r.group_id)
+                    .bind(r.mode)
+                    .bind(r.user_id)
+                    .bind(r.reference.clone())
+                    .bind(r.idempotency_key.clone())
+                    .bind(r.workshop_date)
+                    .bind(r.facilitator.clone())
+                    .bind(r.participants)
+                    .bind(r.submitted_at);
+            }
+            query.fetch_all(&mut *conn).await?.into_iter().collect()
+        });
+        // In item order (then group), so concurrent PostgreSQL transactions take the analysis
+        // tallies' row locks in one order, as `insert_response` does.
+        let mut answers: Vec<(Uuid, Uuid, &Answer)> = chunk
+            .iter()
+            .filter(|(r, _)| inserted.contains(&r.id))
+            .flat_map(|(r, answers)| answers.iter().map(move |a| (r.id, r.group_id, a)))
+            .collect();
+        answers.sort_by_key(|(_, group, a)| (a.item, *group));
+        for rows in answers.chunks(ANSWERS_PER_STATEMENT) {
+            let values: Vec<String> = (0..rows.len()).map(|r| row(r, 5)).collect();
+            let sql = format!(
+                "INSERT INTO answers (response_id, item, rating, evidence, evidence_needed) VALUES {}",
+                values.join(", ")
+            );
+            on_tx!(tx, conn => {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+                for (response_id, _, a) in rows {
+                    query = query
+                        .bind(*response_id)
+                        .bind(a.item.to_string())
+                        .bind(i64::from(a.rating.value()))
+                        .bind(a.evidence.clone())
+                        .bind(a.evidence_needed.clone());
+                }
+                query.execute(&mut *conn).await?;
+            });
+        }
+        new.extend(chunk.iter().map(|(r, _)| inserted.contains(&r.id)));
+        done += chunk.len();
+        stored(done);
+    }
+    Ok(new)
+}
+
 pub async fn count_responses(db: &Db, assessment_id: Uuid) -> Result<(i64, i64), DbError> {
     Ok(on_db!(db, pool => sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM responses WHERE assessment_id = $1), \

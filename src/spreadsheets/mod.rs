@@ -13,6 +13,7 @@ pub mod blank;
 pub mod cells;
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -12,13 +12,15 @@ use uuid::Uuid;
 use super::blank::{self, BlankInfo};
 use super::cells::{FileProblem, column_letter, rating_label, safe_file_name};
 use super::export;
-use super::service::{self, Assessment, Confirmed, SheetError, Upload};
+use super::jobs::{self, Job, Outcome, Task};
+use super::service::{self, Assessment, SheetError, Upload};
 use super::survey;
 use crate::accounts::service::FieldError;
 use crate::accounts::session::SignedIn;
 use crate::startup::AppState;
 use crate::web::routes::Routes;
 use crate::web::{AppError, Page};
+use std::sync::Arc;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -246,7 +248,7 @@ async fn import_page(
         .into_response())
 }
 
-#[derive(Default, serde::Serialize)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct UploadForm {
     file_name: String,
     group: String,
@@ -289,6 +291,17 @@ fn render_problems(
     fields: &[FieldError],
     file: &[FileProblem],
 ) -> Result<Response, AppError> {
+    render_problems_with(StatusCode::UNPROCESSABLE_ENTITY, page, assessment, form, fields, file)
+}
+
+fn render_problems_with(
+    status: StatusCode,
+    page: &Page,
+    assessment: &Assessment,
+    form: &UploadForm,
+    fields: &[FieldError],
+    file: &[FileProblem],
+) -> Result<Response, AppError> {
     let mut error_list: Vec<Value> =
         fields.iter().map(|e| context! { text => &e.message, href => format!("#{}", e.field) }).collect();
     error_list.extend(file.iter().map(|p| context! { text => p.to_string(), href => "#file" }));
@@ -318,7 +331,7 @@ fn render_problems(
             ..import_context(assessment)
         },
     )?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+    Ok((status, html).into_response())
 }
 
 async fn upload(
@@ -345,21 +358,186 @@ async fn upload(
         // Not a multipart form at all (the form was sent without its file).
         Err(_) => (UploadForm::default(), Vec::new()),
     };
-    let upload = Upload {
-        bytes: &bytes,
-        group: &form.group,
-        mode: &form.mode,
-        workshop_date: &form.workshop_date,
-        facilitator: &form.facilitator,
-        participants: &form.participants,
-    };
-    match service::preview(&state.db, &state.frameworks, &actor, id, upload).await {
-        Ok(import_id) => Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response()),
-        Err(SheetError::Invalid { fields, file }) => {
-            render_problems(&page, &assessment, &form, &fields, &file)
+    let import_id = Uuid::now_v7();
+    let (db, frameworks, owner, values) =
+        (state.db.clone(), state.frameworks.clone(), actor.clone(), form.clone());
+    let job = jobs::start(import_id, id, Task::ReadChecklist, bytes.len(), move |_| async move {
+        let upload = Upload {
+            bytes: &bytes,
+            group: &values.group,
+            mode: &values.mode,
+            workshop_date: &values.workshop_date,
+            facilitator: &values.facilitator,
+            participants: &values.participants,
+        };
+        let result = service::preview_as(&db, &frameworks, &owner, id, import_id, upload).await;
+        with_values(Outcome::of(&result, |_| Outcome::Done), &values)
+    });
+    answer(&state, &page, &assessment, &job).await
+}
+
+/// Keeps the upload form's fields with its problems, to show them again.
+fn with_values(outcome: Outcome, form: &UploadForm) -> Outcome {
+    match outcome {
+        Outcome::Problems { fields, file, .. } => {
+            Outcome::Problems { fields, file, values: serde_json::to_value(form).unwrap_or_default() }
         }
-        Err(e) => Err(e.into()),
+        other => other,
     }
+}
+
+/// Answers a request that started a job: as before when the job ends within the import wait,
+/// otherwise with the import's page, which shows the job's progress.
+async fn answer(
+    state: &AppState,
+    page: &Page,
+    assessment: &Assessment,
+    job: &Arc<Job>,
+) -> Result<Response, AppError> {
+    let import_page = format!("/assessments/{}/import/{}", assessment.row.id, job.import_id);
+    // No wait at all: always the import's page, however quick the work.
+    let wait = state.limits.import_wait;
+    let outcome = if wait.is_zero() { None } else { job.wait(wait).await };
+    let Some(outcome) = outcome else {
+        return Ok(Redirect::to(&import_page).into_response());
+    };
+    match outcome {
+        Outcome::Done | Outcome::NotReady => {
+            jobs::forget(job.import_id);
+            Ok(Redirect::to(&import_page).into_response())
+        }
+        Outcome::Gone => {
+            jobs::forget(job.import_id);
+            Err(AppError::NotFound)
+        }
+        outcome => {
+            // Shown here, as the answer to the form: the import's page shows the import again.
+            let page =
+                ended_page(state, page, assessment, job, outcome, StatusCode::UNPROCESSABLE_ENTITY).await;
+            jobs::forget(job.import_id);
+            page
+        }
+    }
+}
+
+/// What failed, in words, for a job that stopped; nothing was stored.
+fn stopped_message(task: Task, storage: bool) -> String {
+    let why =
+        if storage { "Storage is unavailable for a moment" } else { "Something went wrong on our side" };
+    match task {
+        Task::ReadChecklist | Task::ReadSurvey => {
+            format!("{why}: the file could not be read and nothing was kept. Upload it again")
+        }
+        Task::CheckMapping => format!("{why}: the rows could not be checked. Choose the columns again"),
+        Task::Store => {
+            format!("{why}: the import stopped and nothing was stored. Import the responses again")
+        }
+    }
+}
+
+/// The page for a job that ended otherwise than done: the form with its problems, or the
+/// import's page with what went wrong.
+async fn ended_page(
+    state: &AppState,
+    page: &Page,
+    assessment: &Assessment,
+    job: &Job,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let stopped = |storage| {
+        let status =
+            if storage { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
+        let field = match job.task {
+            Task::ReadChecklist | Task::ReadSurvey => "file",
+            Task::CheckMapping => "mapping",
+            Task::Store => "confirm",
+        };
+        (status, vec![FieldError { field: field.into(), message: stopped_message(job.task, storage) }])
+    };
+    match (job.task, outcome) {
+        (_, Outcome::Done | Outcome::NotReady) => Err(AppError::Internal),
+        (_, Outcome::Gone) => Err(AppError::NotFound),
+        (Task::ReadChecklist, Outcome::Problems { fields, file, values }) => {
+            let form: UploadForm = serde_json::from_value(values).unwrap_or_default();
+            render_problems_with(status, page, assessment, &form, &fields, &file)
+        }
+        (Task::ReadSurvey, Outcome::Problems { fields, file, .. }) => {
+            survey_upload_problems(status, page, assessment, &fields, &file)
+        }
+        (Task::ReadChecklist, Outcome::Failed { storage }) => {
+            let (status, fields) = stopped(storage);
+            render_problems_with(status, page, assessment, &UploadForm::default(), &fields, &[])
+        }
+        (Task::ReadSurvey, Outcome::Failed { storage }) => {
+            let (status, fields) = stopped(storage);
+            survey_upload_problems(status, page, assessment, &fields, &[])
+        }
+        (_, Outcome::AlreadyImported { reference }) => {
+            let fields = [FieldError {
+                field: "file".into(),
+                message: format!(
+                    "This file was imported already as response {reference}; it was not imported again"
+                ),
+            }];
+            render_problems_with(status, page, assessment, &UploadForm::default(), &fields, &[])
+        }
+        (Task::CheckMapping | Task::Store, outcome) => {
+            let (status, fields, file) = match outcome {
+                Outcome::Problems { fields, file, .. } => (status, fields, file),
+                Outcome::Failed { storage } => {
+                    let (status, fields) = stopped(storage);
+                    (status, fields, Vec::new())
+                }
+                _ => return Err(AppError::Internal),
+            };
+            let (assessment, view) = service::view(
+                &state.db,
+                &state.frameworks,
+                page_actor(page)?,
+                assessment.row.id,
+                job.import_id,
+            )
+            .await?;
+            if view.import.kind == service::SURVEY_KIND {
+                let mut response =
+                    survey_view(page, &assessment, &view, &fields, &file, job.task == Task::CheckMapping)?;
+                *response.status_mut() = status;
+                Ok(response)
+            } else {
+                let mut response = checklist_view(page, &assessment, &view, &fields)?;
+                *response.status_mut() = status;
+                Ok(response)
+            }
+        }
+    }
+}
+
+fn page_actor(page: &Page) -> Result<&crate::accounts::actor::Actor, AppError> {
+    page.actor().ok_or(AppError::NotFound)
+}
+
+/// The progress page of a running job.
+fn progress_page(page: &Page, assessment: &Assessment, job: &Job) -> Result<Response, AppError> {
+    let (done, total) = job.progress.get();
+    let seconds = job.started.elapsed().as_secs();
+    let context = context! {
+        assessment => context! { id => assessment.row.id.to_string(), title => &assessment.row.title },
+        import_id => job.import_id.to_string(),
+        doing => job.task.doing(),
+        storing => job.task == Task::Store,
+        waiting => job.progress.waiting(),
+        done,
+        total,
+        percent => (done * 100).checked_div(total).unwrap_or(0),
+        size => crate::web::error::size_text(job.bytes),
+        reading => matches!(job.task, Task::ReadChecklist | Task::ReadSurvey),
+        elapsed => if seconds < 60 { format!("{seconds} seconds") } else { format!("{} minutes {} seconds", seconds / 60, seconds % 60) },
+    };
+    let html = page.render("spreadsheets/progress.html", context)?;
+    let mut response = html.into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 async fn import_view(
@@ -371,11 +549,32 @@ async fn import_view(
 ) -> Result<Response, AppError> {
     let id = crate::web::path_id(&raw)?;
     let import_id = crate::web::path_id(&raw_import)?;
+    // A job reading, checking or storing this import: its progress, or how it ended.
+    if let Some(job) = jobs::get(import_id, id) {
+        let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+        match job.outcome() {
+            None => return progress_page(&page, &assessment, &job),
+            Some(Outcome::Done | Outcome::NotReady | Outcome::Gone) => {}
+            Some(outcome) => {
+                return ended_page(&state, &page, &assessment, &job, outcome, StatusCode::OK).await;
+            }
+        }
+    }
     let (assessment, view) = service::view(&state.db, &state.frameworks, &actor, id, import_id).await?;
     if view.import.kind == service::SURVEY_KIND {
         let change = query.get("change").is_some_and(|v| v == "1");
         return survey_view(&page, &assessment, &view, &[], &[], change);
     }
+    checklist_view(&page, &assessment, &view, &[])
+}
+
+/// A checklist's preview, or what it became; `errors` say why an import stopped.
+fn checklist_view(
+    page: &Page,
+    assessment: &Assessment,
+    view: &service::ImportView,
+    errors: &[FieldError],
+) -> Result<Response, AppError> {
     let framework = &assessment.framework;
     let mut statements: Vec<Value> = Vec::new();
     for qs in framework.quality_statements() {
@@ -428,6 +627,8 @@ async fn import_view(
             reference => &view.reference,
         },
         statements,
+        error_list => errors.iter().map(|e| context! { text => &e.message, href => "#confirm" }).collect::<Vec<_>>(),
+        has_errors => !errors.is_empty(),
     };
     Ok(page.render("spreadsheets/preview.html", context)?.into_response())
 }
@@ -440,21 +641,35 @@ async fn confirm(
 ) -> Result<Response, AppError> {
     let id = crate::web::path_id(&raw)?;
     let import_id = crate::web::path_id(&raw_import)?;
-    match service::confirm(&state.db, &state.frameworks, &actor, id, import_id).await? {
-        Confirmed::Stored | Confirmed::NotReady => {
-            Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response())
-        }
-        Confirmed::AlreadyImported { reference } => {
-            let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
-            let fields = [FieldError {
-                field: "file".into(),
-                message: format!(
-                    "This file was imported already as response {reference}; it was not imported again"
-                ),
-            }];
-            render_problems(&page, &assessment, &UploadForm::default(), &fields, &[])
-        }
+    let (assessment, view) = service::view(&state.db, &state.frameworks, &actor, id, import_id).await?;
+    // Confirming while the import is being stored (a second click, another tab): its progress.
+    if jobs::get(import_id, id).is_some_and(|job| job.task == Task::Store && job.outcome().is_none()) {
+        return Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response());
     }
+    let (db, frameworks) = (state.db.clone(), state.frameworks.clone());
+    let size = view.import.content.len();
+    let job = jobs::start(import_id, id, Task::Store, size, move |job| async move {
+        // In the background it can wait: while the database is unavailable (another writer
+        // holding it, say) it tries again, for a while.
+        let give_up = std::time::Instant::now() + jobs::STORE_PATIENCE;
+        let result = loop {
+            let result = service::confirm(&db, &frameworks, &actor, id, import_id, &job.progress).await;
+            match &result {
+                Err(SheetError::Db(e))
+                    if crate::engagement::writer::retry_after(e).is_some()
+                        && std::time::Instant::now() < give_up =>
+                {
+                    tracing::info!(error = %e, "storing an import waits for the database");
+                    job.progress.set_waiting(true);
+                    tokio::time::sleep(jobs::RETRY_PAUSE).await;
+                }
+                _ => break result,
+            }
+        };
+        job.progress.set_waiting(false);
+        Outcome::of(&result, Outcome::of_confirmed)
+    });
+    answer(&state, &page, &assessment, &job).await
 }
 
 async fn survey_page(
@@ -481,27 +696,37 @@ async fn survey_upload(
         Ok(mut multipart) => read_form(&mut multipart).await.map(|(_, bytes)| bytes).unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    match service::survey_upload(&state.db, &state.frameworks, &actor, id, &bytes).await {
-        Ok(import_id) => Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response()),
-        Err(SheetError::Invalid { fields, file }) => {
-            let mut error_list: Vec<Value> =
-                fields.iter().map(|e| context! { text => &e.message, href => "#file" }).collect();
-            error_list.extend(file.iter().map(|p| context! { text => p.to_string(), href => "#file" }));
-            let first =
-                fields.first().map(|e| e.message.clone()).or_else(|| file.first().map(ToString::to_string));
-            let html = page.render(
-                "spreadsheets/survey_upload.html",
-                context! {
-                    error_list,
-                    field_errors => context! { file => context! { text => first } },
-                    has_errors => true,
-                    ..import_context(&assessment)
-                },
-            )?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let import_id = Uuid::now_v7();
+    let (db, frameworks, owner) = (state.db.clone(), state.frameworks.clone(), actor.clone());
+    let job = jobs::start(import_id, id, Task::ReadSurvey, bytes.len(), move |_| async move {
+        let result = service::survey_upload_as(&db, &frameworks, &owner, id, import_id, &bytes).await;
+        Outcome::of(&result, |_| Outcome::Done)
+    });
+    answer(&state, &page, &assessment, &job).await
+}
+
+/// The survey export's upload page again, with every problem.
+fn survey_upload_problems(
+    status: StatusCode,
+    page: &Page,
+    assessment: &Assessment,
+    fields: &[FieldError],
+    file: &[FileProblem],
+) -> Result<Response, AppError> {
+    let mut error_list: Vec<Value> =
+        fields.iter().map(|e| context! { text => &e.message, href => "#file" }).collect();
+    error_list.extend(file.iter().map(|p| context! { text => p.to_string(), href => "#file" }));
+    let first = fields.first().map(|e| e.message.clone()).or_else(|| file.first().map(ToString::to_string));
+    let html = page.render(
+        "spreadsheets/survey_upload.html",
+        context! {
+            error_list,
+            field_errors => context! { file => context! { text => first } },
+            has_errors => true,
+            ..import_context(assessment)
+        },
+    )?;
+    Ok((status, html).into_response())
 }
 
 /// What a column can hold, for the mapping page's lists: grouped by quality statement.
@@ -637,15 +862,12 @@ async fn survey_mapping(
         columns.push(value.clone());
     }
     let fixed = form.get("fixed_group").cloned().unwrap_or_default();
-    let outcome =
-        service::survey_map(&state.db, &state.frameworks, &actor, id, import_id, &columns, &fixed).await;
-    match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}/import/{import_id}")).into_response()),
-        Err(SheetError::Invalid { fields, file }) => {
-            let (assessment, view) =
-                service::view(&state.db, &state.frameworks, &actor, id, import_id).await?;
-            survey_view(&page, &assessment, &view, &fields, &file, true)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let assessment = service::for_leads(&state.db, &state.frameworks, &actor, id).await?;
+    let (db, frameworks) = (state.db.clone(), state.frameworks.clone());
+    let size = columns.len();
+    let job = jobs::start(import_id, id, Task::CheckMapping, size, move |_| async move {
+        let result = service::survey_map(&db, &frameworks, &actor, id, import_id, &columns, &fixed).await;
+        Outcome::of(&result, |_| Outcome::Done)
+    });
+    answer(&state, &page, &assessment, &job).await
 }

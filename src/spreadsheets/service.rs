@@ -174,13 +174,26 @@ fn date_format() -> &'static [time::format_description::BorrowedFormatItem<'stat
 }
 
 /// Reads an uploaded checklist and, when it and the form are valid, keeps it as a preview
-/// awaiting confirmation. Nothing becomes a response here. A file imported before is refused
-/// with the response it became.
+/// awaiting confirmation; returns its id. Nothing becomes a response here. A file imported
+/// before is refused with the response it became.
 pub async fn preview(
     db: &Db,
     frameworks: &Frameworks,
     actor: &Actor,
     assessment_id: Uuid,
+    upload: Upload<'_>,
+) -> Result<Uuid, SheetError> {
+    preview_as(db, frameworks, actor, assessment_id, Uuid::now_v7(), upload).await
+}
+
+/// As [`preview`], the preview to have the id `import_id` (chosen before the file is read, so
+/// the import's page can show the reading's progress).
+pub async fn preview_as(
+    db: &Db,
+    frameworks: &Frameworks,
+    actor: &Actor,
+    assessment_id: Uuid,
+    import_id: Uuid,
     upload: Upload<'_>,
 ) -> Result<Uuid, SheetError> {
     let assessment = for_leads(db, frameworks, actor, assessment_id).await?;
@@ -279,7 +292,7 @@ pub async fn preview(
         })
         .collect();
     let row = ImportRow {
-        id: Uuid::now_v7(),
+        id: import_id,
         assessment_id,
         sha256: sha,
         kind: read.kind.as_str().to_owned(),
@@ -464,12 +477,17 @@ fn checked_again(
 
 /// Stores a preview, with its audit entry, in one transaction: a checklist as one response, a
 /// survey export as one response per row (all or none). Confirming twice stores once.
+///
+/// A survey export's responses are stored with multi-row statements (so the transaction, and
+/// on SQLite the write lock, lasts seconds even for thousands of rows); `progress` is told how
+/// many are stored so far.
 pub async fn confirm(
     db: &Db,
     frameworks: &Frameworks,
     actor: &Actor,
     assessment_id: Uuid,
     import_id: Uuid,
+    progress: &super::jobs::Progress,
 ) -> Result<Confirmed, SheetError> {
     let (assessment, view) = view(db, frameworks, actor, assessment_id, import_id).await?;
     let import = &view.import;
@@ -495,28 +513,36 @@ pub async fn confirm(
         participants: import.participants,
         submitted_at: now,
     };
-    let mut tx = db.begin().await?;
     if let Some(survey) = &view.survey {
         let Some(responses) = &survey.responses else { return Ok(Confirmed::NotReady) };
+        let mut items = Vec::with_capacity(responses.len());
         let mut answer_count = 0;
         for r in responses {
             let answers = checked_again(&assessment.framework, &r.answers)?;
             answer_count += answers.len();
             let key = format!("{}:row:{}", file_key(&import.sha256), r.row);
-            let (stored, created) = engagement_store::insert_response(
-                &mut tx,
-                &new_response(r.group_id, Mode::Import, key),
-                &answers,
-            )
-            .await?;
-            if !created {
-                // Rolled back: nothing of this file is stored twice.
-                drop(tx);
-                let mut tx = db.begin().await?;
-                store::delete_pending(&mut tx, import.id).await?;
-                tx.commit().await?;
-                return Ok(Confirmed::AlreadyImported { reference: stored.reference });
-            }
+            items.push((new_response(r.group_id, Mode::Import, key), answers));
+        }
+        progress.set_total(items.len());
+        let mut tx = db.begin().await?;
+        // Taken first: a second confirmation (another tab, another process) waits for this one
+        // and then finds it confirmed.
+        if !store::claim_pending(&mut tx, import.id).await? {
+            return Ok(Confirmed::Stored);
+        }
+        let new = engagement_store::insert_many(&mut tx, &items, |done| progress.set_done(done)).await?;
+        if let Some(i) = new.iter().position(|created| !created) {
+            // Rolled back: nothing of this file is stored twice.
+            drop(tx);
+            progress.set_done(0);
+            let mut tx = db.begin().await?;
+            store::delete_pending(&mut tx, import.id).await?;
+            tx.commit().await?;
+            let reference = engagement_store::response_by_key(db, assessment_id, &items[i].0.idempotency_key)
+                .await?
+                .map(|r| r.reference)
+                .unwrap_or_default();
+            return Ok(Confirmed::AlreadyImported { reference });
         }
         if !store::mark_confirmed(&mut tx, import.id, None, now).await? {
             drop(tx);
@@ -544,6 +570,8 @@ pub async fn confirm(
     }
 
     let answers = checked_again(&assessment.framework, &view.answers)?;
+    progress.set_total(1);
+    let mut tx = db.begin().await?;
     let mode = if import.mode == "workshop" { Mode::Workshop } else { Mode::Import };
     let group_id =
         import.group_id.ok_or_else(|| SheetError::Internal("a checklist import without a group".into()))?;
@@ -554,6 +582,7 @@ pub async fn confirm(
         tx.commit().await?;
         return Ok(Confirmed::AlreadyImported { reference: stored.reference });
     }
+    progress.set_done(1);
     if !store::mark_confirmed(&mut tx, import.id, Some(stored.id), now).await? {
         // Confirmed meanwhile by a second click: the response's key makes that impossible
         // unless the same request raced itself, so roll back and show what is stored.
@@ -594,6 +623,18 @@ pub async fn survey_upload(
     assessment_id: Uuid,
     bytes: &[u8],
 ) -> Result<Uuid, SheetError> {
+    survey_upload_as(db, frameworks, actor, assessment_id, Uuid::now_v7(), bytes).await
+}
+
+/// As [`survey_upload`], the import to have the id `import_id`.
+pub async fn survey_upload_as(
+    db: &Db,
+    frameworks: &Frameworks,
+    actor: &Actor,
+    assessment_id: Uuid,
+    import_id: Uuid,
+    bytes: &[u8],
+) -> Result<Uuid, SheetError> {
     let assessment = for_leads(db, frameworks, actor, assessment_id).await?;
     if bytes.is_empty() {
         let fields = vec![field("file", "Choose the file your survey tool exported")];
@@ -616,7 +657,7 @@ pub async fn survey_upload(
     let content = SurveyContent { table, mapping, fixed_group: None, responses: None };
     let now = OffsetDateTime::now_utc();
     let row = ImportRow {
-        id: Uuid::now_v7(),
+        id: import_id,
         assessment_id,
         sha256: sha,
         kind: SURVEY_KIND.to_owned(),
@@ -682,8 +723,20 @@ pub async fn survey_map(
     content.mapping = mapping.iter().map(|t| t.value()).collect();
     content.fixed_group = fixed;
     let groups: Vec<(Uuid, String)> = assessment.groups.iter().map(|g| (g.id, g.name.clone())).collect();
-    let outcome =
-        if fields.is_empty() { Some(survey::apply(&content.table, &mapping, &groups, fixed)) } else { None };
+    // Checking every row of a large export is work for a blocking thread, not the server's.
+    let outcome = if fields.is_empty() {
+        let table = std::mem::take(&mut content.table);
+        let (table, outcome) = tokio::task::spawn_blocking(move || {
+            let outcome = survey::apply(&table, &mapping, &groups, fixed);
+            (table, outcome)
+        })
+        .await
+        .map_err(|e| SheetError::Internal(format!("checking the rows failed: {e}")))?;
+        content.table = table;
+        Some(outcome)
+    } else {
+        None
+    };
     let (responses, file) = match outcome {
         Some(Ok(responses)) => (Some(responses), Vec::new()),
         Some(Err(problems)) => (None, problems),

@@ -193,6 +193,20 @@ pub async fn mark_confirmed(
     Ok(changed == 1)
 }
 
+/// Takes a pending import for confirming: on PostgreSQL its row is locked until the
+/// transaction ends, so a second confirmation waits and then finds it confirmed. False when it
+/// is confirmed or gone already.
+pub async fn claim_pending(tx: &mut Tx, id: Uuid) -> Result<bool, DbError> {
+    let changed = on_tx!(tx, conn => {
+        sqlx::query("UPDATE spreadsheet_imports SET confirmed_at = NULL WHERE id = $1 AND confirmed_at IS NULL")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(changed == 1)
+}
+
 /// Replaces a pending import's content (a survey export's mapping and checked responses).
 pub async fn update_pending(tx: &mut Tx, id: Uuid, content: &str, answer_count: i64) -> Result<(), DbError> {
     on_tx!(tx, conn => {

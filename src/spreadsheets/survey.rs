@@ -19,7 +19,7 @@ pub const MAX_ROWS: usize = 5_000;
 pub const MAX_COLUMNS: usize = 400;
 
 /// A survey tool's export: the header row and the rows under it, as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,

@@ -37,11 +37,17 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest an upload may take: 20 MB at 1 Mbit/s takes under three minutes.
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How long a request that reads, checks or stores an import waits for that work before
+/// answering with the import's progress page instead (`spreadsheets::jobs`).
+pub const IMPORT_WAIT: Duration = Duration::from_secs(2);
+
 /// The limits in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest spreadsheet file, in bytes.
     pub upload_bytes: usize,
+    /// How long an import request waits for its work before showing the progress page.
+    pub import_wait: Duration,
 }
 
 impl Default for Limits {
@@ -53,7 +59,7 @@ impl Default for Limits {
 impl Limits {
     pub fn with_upload_mb(mb: u64) -> Self {
         let bytes = usize::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
-        Limits { upload_bytes: bytes }
+        Limits { upload_bytes: bytes, import_wait: IMPORT_WAIT }
     }
 
     /// The body limit and time limit of a request.

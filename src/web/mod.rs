@@ -51,6 +51,11 @@ impl FromRequestParts<AppState> for Page {
 }
 
 impl Page {
+    /// The signed-in person, if any.
+    pub fn actor(&self) -> Option<&Actor> {
+        self.actor.as_ref()
+    }
+
     pub fn render(&self, template: &str, context: Value) -> Result<Html<String>, AppError> {
         let current_user = self.actor.as_ref().map(|a| {
             minijinja::context! {

@@ -960,3 +960,186 @@ async fn uploads_have_their_own_size_limit_and_a_page_when_over_it() {
     assert_eq!(response.status(), 422);
     assert_eq!(counts(&f).await, (0, 0));
 }
+
+/// The import's page once the work behind it has ended (polled while it shows progress).
+async fn when_done(f: &Fixture, page: &str) -> (u16, scraper::Html) {
+    for _ in 0..3000 {
+        let (status, html) = f.app.get_html_with(&f.lead, page).await;
+        let heading = select_texts(&html, "h1");
+        // 503: the database was busy for a moment (with the import itself, on SQLite).
+        if heading != ["Importing the responses"] && heading != ["Checking the file"] && status != 503 {
+            return (status.as_u16(), html);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import at {page} did not end");
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+/// Long imports: with no wait at all, every step answers with the import's page, which shows
+/// the work's progress while it runs (held here by another connection holding the database's
+/// write lock) and then what it became. Storing stays all-or-nothing: nothing is counted while
+/// it runs, and a failure part-way stores nothing.
+#[tokio::test]
+async fn long_imports_show_their_progress_and_store_all_or_nothing() {
+    use sqlx::Connection;
+    let f = fixture_configured(crate::helpers::Backend::Sqlite, |c| {
+        c.limits.import_wait = std::time::Duration::ZERO;
+    })
+    .await;
+    let groups: Vec<&str> = f.groups.iter().map(|(_, name)| name.as_str()).collect();
+    let mut csv = String::from("Which group are you in?,QS1.1 rating,QS1.2 rating,QS1.3 rating\n");
+    for row in 0..300 {
+        csv.push_str(&format!("\"{}\",{},{},{}\n", groups[row % 5], row % 5, (row + 1) % 5, (row + 2) % 5));
+    }
+
+    // A bad checklist: the upload form again with the file's problems, on the import's page.
+    let response =
+        upload(&f, &f.lead, b"not a workbook".to_vec(), "checklist.xlsx", &[("mode", "response")]).await;
+    assert_eq!(response.status(), 303);
+    let (status, html) = when_done(&f, &location(&response)).await;
+    assert_eq!(status, 200);
+    assert_eq!(select_texts(&html, "h1"), ["Import a completed checklist"]);
+    assert!(!select_texts(&html, ".govuk-error-summary__list li").is_empty());
+
+    // The export is read, then its columns are checked, each through the import's page.
+    let (status, page) = survey_upload(&f, csv.into_bytes()).await;
+    assert_eq!(status, 303);
+    let (status, html) = when_done(&f, &page).await;
+    assert_eq!((status, select_texts(&html, "h1")), (200, vec!["Choose what each column holds".to_owned()]));
+    let mapping = [
+        ("column-0", "group"),
+        ("column-1", "rating:QS1.1"),
+        ("column-2", "rating:QS1.2"),
+        ("column-3", "rating:QS1.3"),
+    ];
+    let response = f.app.post_form_with(&f.lead, &page, &format!("{page}/mapping"), &mapping).await;
+    assert_eq!((response.status().as_u16(), location(&response)), (303, page.clone()));
+    let (_, html) = when_done(&f, &page).await;
+    assert_eq!(
+        select_texts(&html, "#survey-summary"),
+        ["300 rows will become 300 responses with 900 answers in all. Nothing is stored until you confirm."]
+    );
+
+    // Storing, while another connection holds the write lock: the progress page, nothing counted.
+    let db_url = format!("sqlite:{}", f.app.data_dir().join("selfassess.db").display());
+    let mut blocker = sqlx::SqliteConnection::connect(&db_url).await.expect("open");
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.expect("take the write lock");
+    let response = f.app.post_form_with(&f.lead, &page, &format!("{page}/confirm"), &[]).await;
+    assert_eq!((response.status().as_u16(), location(&response)), (303, page.clone()));
+    let response = f.app.get_with(&f.lead, &page).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let html = scraper::Html::parse_document(&response.text().await.expect("body"));
+    assert_eq!(select_texts(&html, "h1"), ["Importing the responses"]);
+    let status = select_texts(&html, "#import-status").join(" ");
+    assert!(status.starts_with("Storing the responses"), "{status}");
+    let button = scraper::Selector::parse("a.govuk-button").expect("selector");
+    let check: Vec<_> = html.select(&button).collect();
+    assert_eq!(check.len(), 1);
+    assert_eq!(check[0].text().collect::<String>().trim(), "Check progress");
+    assert_eq!(check[0].value().attr("href"), Some(page.as_str()), "the button checks the same page again");
+    assert!(
+        select_texts(&html, ".govuk-inset-text").iter().any(|t| t.starts_with("Nothing is counted until"))
+    );
+    assert_eq!(counts(&f).await, (0, 0), "nothing counted while it runs");
+    // A second click meanwhile starts nothing new: it shows the progress.
+    let again = f.app.post_form_with(&f.lead, &page, &format!("{page}/confirm"), &[]).await;
+    assert_eq!((again.status().as_u16(), location(&again)), (303, page.clone()));
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.expect("release the write lock");
+    let (status, html) = when_done(&f, &page).await;
+    assert_eq!(
+        (status, select_texts(&html, ".govuk-panel__title")),
+        (200, vec!["Survey responses imported".to_owned()])
+    );
+    assert_eq!(counts(&f).await, (300, 900));
+
+    // A failure part-way (a row the database refuses, after others were inserted): nothing
+    // stored, and the page says so; once the cause has gone, importing again stores it all.
+    let mut csv = String::from("Which group are you in?,QS1.1 rating,QS1.2 rating\n");
+    for row in 0..250 {
+        csv.push_str(&format!("\"{}\",{},{}\n", groups[row % 5], row % 5, (row + 3) % 5));
+    }
+    let (_, page) = survey_upload(&f, csv.into_bytes()).await;
+    when_done(&f, &page).await;
+    let mapping = [("column-0", "group"), ("column-1", "rating:QS1.1"), ("column-2", "rating:QS1.2")];
+    f.app.post_form_with(&f.lead, &page, &format!("{page}/mapping"), &mapping).await;
+    when_done(&f, &page).await;
+    sqlx::query(
+        "CREATE TRIGGER refuse_one BEFORE INSERT ON answers WHEN NEW.item = 'QS1.2' AND NEW.rating = 4 \
+         AND (SELECT COUNT(*) FROM responses) > 400 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    .execute(&mut blocker)
+    .await
+    .expect("trigger");
+    f.app.post_form_with(&f.lead, &page, &format!("{page}/confirm"), &[]).await;
+    let (status, html) = when_done(&f, &page).await;
+    assert_eq!(status, 500);
+    assert_eq!(select_texts(&html, "h1"), ["Check what will be imported"]);
+    assert_eq!(
+        select_texts(&html, ".govuk-error-summary__list li"),
+        [
+            "Something went wrong on our side: the import stopped and nothing was stored. Import the responses again"
+        ]
+    );
+    assert_eq!(counts(&f).await, (300, 900), "nothing of the second file stored");
+    sqlx::query("DROP TRIGGER refuse_one").execute(&mut blocker).await.expect("drop trigger");
+    f.app.post_form_with(&f.lead, &page, &format!("{page}/confirm"), &[]).await;
+    let (_, html) = when_done(&f, &page).await;
+    assert_eq!(select_texts(&html, ".govuk-panel__title"), ["Survey responses imported"]);
+    assert_eq!(counts(&f).await, (550, 1400));
+}
+
+/// A survey export at the row limit (5,000 rows answering all 95 items: 475,000 answers) is
+/// read, checked and stored in one transaction, through the import's page; prints how long
+/// each step took. Ignored, as slow in a debug build:
+/// `cargo test --release --test integration -- --ignored large_survey`.
+#[tokio::test]
+#[ignore]
+async fn large_survey_imports_are_stored_in_one_transaction() {
+    let f = fixture(crate::helpers::Backend::Sqlite).await;
+    let frameworks = selfassess::framework::Frameworks::shipped().expect("frameworks");
+    let framework = frameworks.get("cqc-la-2023").expect("framework");
+    let items: Vec<String> = framework
+        .quality_statements()
+        .flat_map(|qs| qs.checklist_items.iter().map(|i| i.id.to_string()))
+        .collect();
+    let mut csv = String::from("Group");
+    for item in &items {
+        csv.push_str(&format!(",{item} rating"));
+    }
+    csv.push('\n');
+    for row in 0..selfassess::spreadsheets::survey::MAX_ROWS {
+        csv.push_str(&format!("\"{}\"", f.groups[row % 5].1));
+        for k in 0..items.len() {
+            csv.push_str(&format!(",{}", (row + k) % 5));
+        }
+        csv.push('\n');
+    }
+    let size = csv.len();
+    let started = std::time::Instant::now();
+    let (_, page) = survey_upload(&f, csv.into_bytes()).await;
+    let (_, html) = when_done(&f, &page).await;
+    assert_eq!(select_texts(&html, "h1"), ["Choose what each column holds"]);
+    let read = started.elapsed();
+    let mut mapping: Vec<(String, String)> = vec![("column-0".into(), "group".into())];
+    for (k, item) in items.iter().enumerate() {
+        mapping.push((format!("column-{}", k + 1), format!("rating:{item}")));
+    }
+    let fields: Vec<(&str, &str)> = mapping.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let started = std::time::Instant::now();
+    f.app.post_form_with(&f.lead, &page, &format!("{page}/mapping"), &fields).await;
+    let (_, html) = when_done(&f, &page).await;
+    assert_eq!(select_texts(&html, "h1"), ["Check what will be imported"]);
+    let checked = started.elapsed();
+    let started = std::time::Instant::now();
+    f.app.post_form_with(&f.lead, &page, &format!("{page}/confirm"), &[]).await;
+    let (_, html) = when_done(&f, &page).await;
+    assert_eq!(select_texts(&html, ".govuk-panel__title"), ["Survey responses imported"]);
+    let stored = started.elapsed();
+    assert_eq!(counts(&f).await, (5000, 475_000));
+    eprintln!("{size} bytes: read in {read:.1?}, checked in {checked:.1?}, stored in {stored:.1?}");
+}
