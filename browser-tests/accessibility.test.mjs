@@ -12,7 +12,9 @@
 //      (so that its versions page shows a difference), and uploading a survey
 //      tool's export and (in a second assessment, as a person has one import
 //      pending per assessment) a
-//      completed checklist, through the pages in the browser: from "/", the
+//      completed checklist, and adding two evidence items (a link, and a
+//      file with a telephone number in it, so its page has a finding to
+//      review), through the pages in the browser: from "/", the
 //      council page and the pages that forms lead to (the workshop page for
 //      QS1, the import pages, the export's column mapping and the checklist's
 //      preview), the crawler sharing the browser's cookies. Of the second
@@ -93,6 +95,10 @@ const EXPECTED_SIGNED_IN_PATHS = [
   `${ASSESSMENT}/rating`,
   `${ASSESSMENT}/rating/what-if`,
   `${ASSESSMENT}/readiness`,
+  `${ASSESSMENT}/evidence`,
+  `${ASSESSMENT}/evidence/new`,
+  `${ASSESSMENT}/evidence/coverage`,
+  `${ASSESSMENT}/evidence/settings`,
   "/accessibility",
   "/frameworks",
   FRAMEWORK,
@@ -136,6 +142,10 @@ const SUMMARY = {
   howWeKnow: "Audit of 120 case files, spring 2026",
   quotation: "They listened to what mattered to me.",
 };
+
+// A file for the evidence library with a telephone number in it, so that the
+// item page shows a finding to review (a form per finding).
+const EVIDENCE_NOTES = "Assessment pathway from first contact.\nDuty team: 01632 960000.\n";
 
 // The person the administrator invites, as assessment lead.
 const INVITEE = "lead@example.gov.uk";
@@ -197,7 +207,7 @@ test("accessibility of every page", { concurrency: CONCURRENCY }, async (t) => {
           if (again) t.diagnostic(`signed in: the second assessment's ${p.path} is not checked (the first one's pages are)`);
           return !again;
         }),
-        expected: [...EXPECTED_SIGNED_IN_PATHS.map(council), ...setup.importPaths],
+        expected: [...EXPECTED_SIGNED_IN_PATHS.map(council), ...setup.importPaths, ...setup.evidencePaths],
         storageState: await signedInContext.storageState(),
       },
       {
@@ -441,6 +451,34 @@ async function setUpCouncil(context, app) {
       await page.locator("#ambition").fill(SUMMARY.changed);
       await save();
     });
+    const evidencePaths = await step("adding evidence: a link item, and a file item holding personal information", async () => {
+      const add = async ({ title, type, link, file, ir }) => {
+        await page.goto(`${app.baseUrl}${assessmentPath}/evidence/new`);
+        await page.getByLabel("Title", { exact: true }).fill(title);
+        await page.getByLabel("Type of document", { exact: true }).selectOption({ label: type });
+        if (link) await page.getByLabel("Link (optional if you upload the file)").fill(link);
+        if (file) await page.locator("#file").setInputFiles(file);
+        await page.getByLabel("Effective from, or start of the period").fill("2026-04-01");
+        await page.getByRole("checkbox", { name: new RegExp(`^${ir}: `) }).check();
+        await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Add item", exact: true }).click()]);
+        const path = new URL(page.url()).pathname;
+        assert.match(path, /\/evidence\/[^/]+$/, `not taken to the new item: ${await page.locator("main").innerText()}`);
+        return path;
+      };
+      const linkItem = await add({
+        title: "Carers strategy 2026 to 2029",
+        type: "Strategy and plans",
+        link: "https://www.example.gov.uk/carers-strategy",
+        ir: "IR33",
+      });
+      const fileItem = await add({
+        title: "Assessment pathway notes",
+        type: "Policy and procedures",
+        file: { name: "pathway.txt", mimeType: "text/plain", buffer: Buffer.from(EVIDENCE_NOTES) },
+        ir: "IR5",
+      });
+      return [linkItem, fileItem, `${fileItem}/edit`];
+    });
     const mappingPath = await step("uploading a survey tool's export", async () => {
       await page.goto(`${app.baseUrl}${assessmentPath}/import/survey`);
       await page.locator("#file").setInputFiles({ name: "export.csv", mimeType: "text/csv", buffer: Buffer.from(SURVEY_EXPORT) });
@@ -475,6 +513,7 @@ async function setUpCouncil(context, app) {
       secondAssessmentPath,
       roundPath,
       importPaths: [mappingPath, checklistPath],
+      evidencePaths,
     };
   } finally {
     await page.close();
