@@ -120,17 +120,28 @@ async fn assessment_context(
     let council =
         crate::councils::store::by_id(&state.db, assessment.council_id).await?.ok_or(AppError::NotFound)?;
     let groups = store::groups(&state.db, id).await?;
-    // Counts come from the analysis, so small groups and rounds are withheld here as there.
+    // Leads see exact counts (they may download every response anyway, to run the
+    // engagement); everyone else sees the analysis' counts, with small groups and rounds
+    // withheld as there.
+    let is_lead = actor.can_lead(assessment.council_id).is_ok();
+    let raw = store::response_counts(&state.db, id).await?;
     let load = |round| crate::analysis::service::load(&state.db, &state.frameworks, actor, id, round);
     let all = load(None).await.map_err(to_app)?;
     let withheld = format!("fewer than {}", all.analysis.thresholds.min_group_size);
     let shown = |n: Option<u64>| n.map_or_else(|| withheld.clone(), |n| n.to_string());
+    let exact = |keep: &dyn Fn(&(Option<Uuid>, Uuid, String, i64)) -> bool| -> String {
+        raw.iter().filter(|c| keep(c)).map(|c| c.3).sum::<i64>().to_string()
+    };
     let now = OffsetDateTime::now_utc();
     let mut rounds = Vec::new();
     for round in store::rounds(&state.db, id).await? {
         let statements = store::round_statements(&state.db, round.id).await?;
         let round_state = domain::round_state(round.opens_at, round.closes_at, round.closed_at, now);
-        let responses = shown(load(Some(round.id)).await.map_err(to_app)?.analysis.engagement.responses);
+        let responses = if is_lead {
+            exact(&|c| c.0 == Some(round.id))
+        } else {
+            shown(load(Some(round.id)).await.map_err(to_app)?.analysis.engagement.responses)
+        };
         rounds.push(context! {
             id => round.id.to_string(),
             title => round.title,
@@ -148,13 +159,26 @@ async fn assessment_context(
         .iter()
         .map(|g| {
             let id = g.id.to_string();
-            let n =
-                shown(all.analysis.engagement.by_group.iter().find(|s| s.id == id).and_then(|s| s.responses));
+            let n = if is_lead {
+                exact(&|c| c.1 == g.id)
+            } else {
+                shown(all.analysis.engagement.by_group.iter().find(|s| s.id == id).and_then(|s| s.responses))
+            };
             context! {
                 id => g.id.to_string(), name => &g.name, category => &g.evidence_category,
                 category_label => categories.get(g.evidence_category.as_str()).copied().unwrap_or_default(),
                 responses => n,
             }
+        })
+        .collect();
+    let by_mode: Vec<Value> = all
+        .analysis
+        .engagement
+        .by_mode
+        .iter()
+        .map(|m| {
+            let n = if is_lead { exact(&|c| c.2 == m.id) } else { shown(m.responses) };
+            context! { mode => &m.id, n }
         })
         .collect();
     let status =
@@ -168,6 +192,7 @@ async fn assessment_context(
         council => context! { id => council.id.to_string(), name => council.name },
         groups => group_rows,
         rounds,
+        by_mode,
         statuses => domain::STATUSES.iter().map(|(v, t)| context! { value => *v, text => *t, selected => *v == assessment_status }).collect::<Vec<_>>(),
         categories => domain::GROUP_CATEGORIES.iter().map(|(v, t)| context! { value => *v, text => *t }).collect::<Vec<_>>(),
         is_lead => actor.can_lead(assessment.council_id).is_ok(),
