@@ -129,7 +129,8 @@ async fn assessment_context(
     let all = load(None).await.map_err(to_app)?;
     let withheld = format!("fewer than {}", all.analysis.thresholds.min_group_size);
     let shown = |n: Option<u64>| n.map_or_else(|| withheld.clone(), |n| n.to_string());
-    let exact = |keep: &dyn Fn(&(Option<Uuid>, Uuid, String, i64)) -> bool| -> String {
+    type CountRow = (Option<Uuid>, Uuid, String, i64);
+    let exact = |keep: &dyn Fn(&CountRow) -> bool| -> String {
         raw.iter().filter(|c| keep(c)).map(|c| c.3).sum::<i64>().to_string()
     };
     let now = OffsetDateTime::now_utc();
