@@ -203,32 +203,6 @@ const FIGURE_COLUMNS: [&str; 11] = [
     "Evidence share",
 ];
 
-/// Converts a file with LibreOffice when it is installed (`None` when not).
-fn libreoffice_convert(bytes: &[u8], extension: &str, filter: &str) -> Option<Vec<u8>> {
-    let program = ["soffice", "libreoffice"].into_iter().find(|p| {
-        std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {p}"))
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })?;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join(format!("in.{extension}"));
-    std::fs::write(&input, bytes).expect("write");
-    let profile = format!("-env:UserInstallation=file://{}/profile", dir.path().display());
-    let out = dir.path().join("out");
-    let status = std::process::Command::new(program)
-        .args([profile.as_str(), "--headless", "--convert-to", filter, "--outdir"])
-        .arg(&out)
-        .arg(&input)
-        .output()
-        .expect("run libreoffice");
-    assert!(status.status.success(), "libreoffice failed: {}", String::from_utf8_lossy(&status.stderr));
-    let converted =
-        std::fs::read_dir(&out).expect("output").next().expect("a converted file").expect("entry");
-    Some(std::fs::read(converted.path()).expect("read the converted file"))
-}
-
 fn zip_names(bytes: &[u8]) -> Vec<String> {
     let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
     archive.file_names().map(|n| n.expect("name").into_owned()).collect()
@@ -355,7 +329,7 @@ async fn a_small_groups_figures_appear_on_no_analysis_route() {
         }
         assert_eq!(small_rows, 14);
         assert!(zip_names(&xlsx).iter().any(|n| n.starts_with("xl/charts/chart")), "a native chart");
-        if let Some(ods) = libreoffice_convert(&xlsx, "xlsx", "ods") {
+        if let Some(ods) = crate::helpers::libreoffice_convert(&xlsx, "xlsx", "ods") {
             let content = zip_part(&ods, "content.xml");
             assert!(content.contains("table:name=\"Quality statements\""), "LibreOffice opened it");
             assert!(content.contains("QS1.1"));

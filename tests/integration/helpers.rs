@@ -288,3 +288,31 @@ impl TestApp {
         w
     }
 }
+
+/// Converts a file with LibreOffice, when it is installed (`None` when not: calamine has read
+/// the file already). `filter` is LibreOffice's `--convert-to` argument; the result is the
+/// converted file's bytes.
+pub fn libreoffice_convert(bytes: &[u8], extension: &str, filter: &str) -> Option<Vec<u8>> {
+    let program = ["soffice", "libreoffice"].into_iter().find(|p| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {p}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })?;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join(format!("in.{extension}"));
+    std::fs::write(&input, bytes).expect("write");
+    let profile = format!("-env:UserInstallation=file://{}/profile", dir.path().display());
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(program)
+        .args([profile.as_str(), "--headless", "--convert-to", filter, "--outdir"])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .expect("run libreoffice");
+    assert!(status.status.success(), "libreoffice failed: {}", String::from_utf8_lossy(&status.stderr));
+    let converted =
+        std::fs::read_dir(&out).expect("output").next().expect("a converted file").expect("entry");
+    Some(std::fs::read(converted.path()).expect("read the converted file"))
+}

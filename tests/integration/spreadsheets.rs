@@ -102,38 +102,10 @@ fn text(cell: Option<&Data>) -> String {
     }
 }
 
-/// Converts a file with LibreOffice, when it is installed (`None` when not: calamine has read
-/// the file already). `filter` is LibreOffice's `--convert-to` argument; the result is the
-/// converted file's bytes.
-fn libreoffice_convert(bytes: &[u8], extension: &str, filter: &str) -> Option<Vec<u8>> {
-    let program = ["soffice", "libreoffice"].into_iter().find(|p| {
-        std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {p}"))
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })?;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join(format!("in.{extension}"));
-    std::fs::write(&input, bytes).expect("write");
-    let profile = format!("-env:UserInstallation=file://{}/profile", dir.path().display());
-    let out = dir.path().join("out");
-    let status = std::process::Command::new(program)
-        .args([profile.as_str(), "--headless", "--convert-to", filter, "--outdir"])
-        .arg(&out)
-        .arg(&input)
-        .output()
-        .expect("run libreoffice");
-    assert!(status.status.success(), "libreoffice failed: {}", String::from_utf8_lossy(&status.stderr));
-    let converted =
-        std::fs::read_dir(&out).expect("output").next().expect("a converted file").expect("entry");
-    Some(std::fs::read(converted.path()).expect("read the converted file"))
-}
-
 /// The first sheet as CSV, as LibreOffice reads it (when it is installed).
 fn libreoffice_csv(bytes: &[u8], extension: &str) -> Option<String> {
     // 44 = comma, 34 = double quote, 76 = UTF-8.
-    libreoffice_convert(bytes, extension, "csv:Text - txt - csv (StarCalc):44,34,76,1")
+    crate::helpers::libreoffice_convert(bytes, extension, "csv:Text - txt - csv (StarCalc):44,34,76,1")
         .map(|csv| String::from_utf8(csv).expect("UTF-8 CSV"))
 }
 
@@ -193,7 +165,7 @@ async fn blank_checklists_are_laid_out_like_the_toolkit_with_validated_ratings()
         assert!(csv.contains("Stage 1 self-assessment checklists"), "LibreOffice opened it: {csv}");
     }
     // LibreOffice understands the rating validation (it carries it into its own format).
-    if let Some(ods) = libreoffice_convert(&bytes, "xlsx", "ods") {
+    if let Some(ods) = crate::helpers::libreoffice_convert(&bytes, "xlsx", "ods") {
         let content = zip_part(&ods, "content.xml");
         assert!(content.contains("table:content-validation "), "validations survive in LibreOffice");
         assert!(
@@ -689,7 +661,7 @@ async fn workshops_and_csv_templates_import_too() {
         (qs9, row_of(&blank, qs9, "QS9.10"), 2, Data::Float(2.0)),
         (qs9, row_of(&blank, qs9, "QS9.10"), 3, Data::String("=1+1 is what we wrote".into())),
     ];
-    if let Some(ods) = libreoffice_convert(&filled(&blank, &edits, &[]), "xlsx", "ods") {
+    if let Some(ods) = crate::helpers::libreoffice_convert(&filled(&blank, &edits, &[]), "xlsx", "ods") {
         import_and_confirm(&f, ods, &[("mode", "response")]).await;
         assert_eq!(counts(&f).await, (3, 4));
     }
