@@ -11,6 +11,7 @@ pub mod engagement;
 pub mod evidence;
 pub mod framework;
 pub mod mail;
+pub mod report;
 pub mod spreadsheets;
 pub mod startup;
 pub mod summaries;

@@ -1,0 +1,8 @@
+//! Stage 3: the final self-assessment document (toolkit sections A to D), its limits and
+//! readiness checks, and its Word, PDF and HTML exports.
+//!
+//! `document` is the finished document as plain data; `render` lays it out as .docx, .html
+//! and (with the `pdf` feature) .pdf, and packs the zip.
+
+pub mod document;
+pub mod render;
