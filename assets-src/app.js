@@ -40,3 +40,33 @@ if (importProgress) {
   };
   window.setTimeout(check, 2000);
 }
+
+// Stage 3 forms (templates/report/*): the running total of words over every box that
+// counts towards a limit, as the GOV.UK character count counts them (text.match(/\S+/g));
+// the server applies the same rule (src/report/domain.rs, word_count). The total is a polite
+// live region, updated a moment after typing stops so a screen reader is not interrupted.
+for (const form of document.querySelectorAll("[data-word-form]")) {
+  const total = form.querySelector("[data-word-total]");
+  const output = total && total.querySelector("#word-total");
+  if (!output) continue;
+  const limit = Number(total.dataset.wordLimit);
+  const what = total.dataset.wordWhat;
+  const suggested = total.dataset.wordSuggested === "yes";
+  const boxes = form.querySelectorAll("[data-word-count]");
+  const words = (text) => (text.match(/\S+/g) || []).length;
+  let timer;
+  const update = () => {
+    const n = Array.from(boxes).reduce((sum, box) => sum + words(box.value), 0);
+    const unit = n === 1 ? "word" : "words";
+    output.textContent = suggested
+      ? `${what}: ${n} ${unit}, of about ${limit} suggested${n > limit ? " — longer than suggested" : ""}.`
+      : `${what}: ${n} of ${limit} words${n > limit ? ` — ${n - limit} too many` : ""}.`;
+    total.classList.toggle("app-word-total--over", n > limit);
+  };
+  for (const box of boxes) {
+    box.addEventListener("input", () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(update, 400);
+    });
+  }
+}

@@ -181,6 +181,7 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
         .merge(crate::engagement::api::router())
         .merge(crate::analysis::api::router())
         .merge(crate::summaries::api::router())
+        .merge(crate::report::api::router())
         .split_for_parts();
     let mut table: Vec<(Method, String)> = Vec::new();
     for (path, item) in &openapi.paths.paths {
@@ -212,6 +213,7 @@ pub fn routes() -> (Router<AppState>, Vec<(Method, String)>) {
         .merge(crate::engagement::routes::router())
         .merge(crate::analysis::routes::router())
         .merge(crate::summaries::routes::router())
+        .merge(crate::report::routes::router())
         .merge(crate::engagement::journey::router())
         .merge(crate::spreadsheets::routes::router())
         .into_parts();

@@ -163,16 +163,44 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/api/v1/assessments/{id}/evidence",                        [401,     200, 200,    200,     200,    200,   404,  200]),
     ("POST", "/api/v1/assessments/{id}/evidence",                        [401,     422, 422,    403,     422,    403,   404,  422]),
     ("GET",  "/api/v1/assessments/{id}/evidence/coverage",               [401,     200, 200,    200,     200,    200,   404,  200]),
+    // Stage 3, the document: members read it, see readiness and export it; assessment leads
+    // write Sections A and C and the sign-off; a statement's leads write its Section B part.
+    // POSTs carry an empty form: Section A, B and C save as empty (303), an endorsement
+    // without a role is refused (422), an export without a format goes back (303). An
+    // export is only ever the asker's, so `{export}` (made by nobody here) is not found.
+    ("GET",  "/assessments/{id}/report",                                 [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/report/a",                               [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/report/a",                               [SIGN_IN, 303, 403,    403,     403,    403,   404,  303]),
+    ("GET",  "/assessments/{id}/report/b/{qs}",                          [SIGN_IN, 200, 200,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/report/b/{qs}",                          [SIGN_IN, 303, 303,    403,     403,    403,   404,  303]),
+    ("GET",  "/assessments/{id}/report/c",                               [SIGN_IN, 200, 403,    403,     403,    403,   404,  200]),
+    ("POST", "/assessments/{id}/report/c",                               [SIGN_IN, 303, 403,    403,     403,    403,   404,  303]),
+    ("POST", "/assessments/{id}/report/c/endorsements",                  [SIGN_IN, 422, 403,    403,     403,    403,   404,  422]),
+    ("POST", "/assessments/{id}/report/c/endorsements/{endorsement}/remove", [SIGN_IN, 303, 403, 403,    403,    403,   404,  303]),
+    ("GET",  "/assessments/{id}/report/d",                               [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/assessments/{id}/report/readiness",                       [SIGN_IN, 200, 200,    200,     200,    200,   404,  200]),
+    ("POST", "/assessments/{id}/report/readiness",                       [SIGN_IN, 303, 403,    403,     403,    403,   404,  303]),
+    ("POST", "/assessments/{id}/report/exports",                         [SIGN_IN, 303, 303,    303,     303,    303,   404,  303]),
+    ("GET",  "/assessments/{id}/report/exports/{export}",                [SIGN_IN, 404, 404,    404,     404,    404,   404,  404]),
+    ("GET",  "/assessments/{id}/report/exports/{export}/download",       [SIGN_IN, 404, 404,    404,     404,    404,   404,  404]),
+    ("GET",  "/api/v1/assessments/{id}/report",                          [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/api/v1/assessments/{id}/report.docx",                     [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/api/v1/assessments/{id}/report.html",                     [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/api/v1/assessments/{id}/report.zip",                      [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/api/v1/assessments/{id}/report.pdf",                      [401,     PDF, PDF,    PDF,     PDF,    PDF,   404,  PDF]),
     ("GET",  "/api/v1/assessments",                                      [401,     200, 200,    200,     200,    200,   200,  200]),
     ("POST", "/api/v1/assessments",                                      [401,     422, 422,    422,     422,    422,   422,  422]),
     ("GET",  "/api/v1/assessments/{id}/rounds",                          [401,     200, 200,    200,     200,    200,   404,  200]),
     ("GET",  "/api/v1/assessments/{id}/analysis",                        [401,     200, 200,    200,     200,    200,   404,  200]),
     ("GET",  "/api/v1/assessments/{id}/rating",                          [401,     200, 200,    200,     200,    200,   404,  200]),
+    ("GET",  "/api/v1/assessments/{id}/summaries/{qs}",                  [401,     200, 200,    200,     200,    200,   404,  200]),
     ("POST", "/api/v1/assessments/{id}/rounds",                          [401,     422, 403,    403,     403,    403,   404,  422]),
     ("POST", "/api/v1/rounds/{token}/responses",                         [422,     422, 422,    422,     422,    422,   422,  422]),
 ];
 
 const FRAMEWORK: &str = "cqc-la-2023";
+/// The PDF export answers 501 when the app is built without its `pdf` feature.
+const PDF: u16 = if cfg!(feature = "pdf") { 200 } else { 501 };
 
 /// One actor: a browser of their own (signed in, unless anonymous) and an API token.
 struct Person {
@@ -254,6 +282,24 @@ impl Harness {
         service::invite(&self.app.db, &self.admin, council, &email, "viewer", &[], &known)
             .await
             .expect("invitation")
+    }
+
+    /// A new endorsement in Section C of the council's assessment.
+    async fn fresh_endorsement(&self, council: Uuid) -> Uuid {
+        let (assessment, _) = self.assessment(council).await;
+        let report =
+            selfassess::report::service::load(&self.app.db, &self.frameworks, &self.admin, assessment)
+                .await
+                .expect("report");
+        let endorsement = selfassess::report::domain::NewEndorsement {
+            role: "chief_executive".into(),
+            name: "Matrix".into(),
+            comment: String::new(),
+            endorsed_on: Some(time::macros::date!(2026 - 01 - 01)),
+        };
+        selfassess::report::service::add_endorsement(&self.app.db, &report, &self.admin, &endorsement)
+            .await
+            .expect("endorsement")
     }
 
     /// The council's assessment (made on first use) and its first respondent group.
@@ -435,6 +481,8 @@ impl Harness {
                         if name == "item_id" { item.to_string() } else { finding.to_string() }
                     }
                     "qs" => "QS1".to_owned(),
+                    "endorsement" => self.fresh_endorsement(council).await.to_string(),
+                    "export" => Uuid::now_v7().to_string(),
                     "token" if template.starts_with("/r/") || template.starts_with("/api/v1/rounds/") => {
                         self.fresh_round(council).await.1
                     }
