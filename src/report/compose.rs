@@ -186,7 +186,9 @@ pub fn document(inputs: &Inputs, council: &str, today: time::Date) -> ReportDocu
     let part_title =
         |i: usize, fallback: &str| b_parts.get(i).cloned().unwrap_or_else(|| fallback.to_owned());
     for s in &report.statements {
-        let p = &s.part.value;
+        // Until a part is saved, it reads as its form starts: from the verified summary.
+        let part = s.starting_point(&report.limits);
+        let p = &part;
         blocks.push(heading(2, format!("{}: {}", s.id, s.title)));
         blocks.push(heading(3, part_title(0, "An introduction and summary")));
         blocks.extend(written(&p.introduction));

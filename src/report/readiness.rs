@@ -106,7 +106,12 @@ pub fn check(inputs: &Inputs) -> Readiness {
     for s in &report.statements {
         let href = format!("{base}/b/{}", s.id);
         if s.part.version == 0 {
-            sections.push(gap(format!("Section B: write the part for {} {}", s.id, s.title), href));
+            let message = if s.verified_from().is_some() {
+                format!("Section B: check and save the part for {} {}, started from its verified summary", s.id, s.title)
+            } else {
+                format!("Section B: write the part for {} {}", s.id, s.title)
+            };
+            sections.push(gap(message, href));
             continue;
         }
         let missing = s.part.value.missing();

@@ -12,6 +12,7 @@ mod helpers;
 mod journey;
 mod mail;
 mod pages;
+mod report;
 mod report_render;
 mod spreadsheets;
 mod storage;
