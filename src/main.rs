@@ -355,9 +355,13 @@ async fn demo(respondents: usize, seed: u64, db: DbArgs) -> anyhow::Result<ExitC
     let database = db.open().await?;
     let demo = selfassess::engagement::demo::create(&database, &frameworks, respondents, seed).await?;
     println!(
-        "Created {} with {} synthetic responses.",
+        "Created {} with {} synthetic responses, {} verified-or-submitted Stage 2 summaries, {} evidence items \
+         and {} parts of the Stage 3 document.",
         selfassess::engagement::demo::DEMO_COUNCIL,
-        demo.responses
+        demo.responses,
+        demo.later_stages.summaries,
+        demo.later_stages.evidence_items,
+        demo.later_stages.report_parts
     );
     println!();
     println!("Sign in at /sign-in (for example http://127.0.0.1:8080/sign-in) as:");

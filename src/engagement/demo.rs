@@ -29,6 +29,8 @@ pub struct Demo {
     /// (role, email, password)
     pub people: Vec<(&'static str, String, String)>,
     pub responses: usize,
+    /// Stage 2 summaries, evidence items and Stage 3 parts made.
+    pub later_stages: crate::report::demo::Made,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -285,7 +287,26 @@ pub async fn create(
         }
         tx.commit().await?;
     }
+    // Stage 2, the evidence library and Stage 3, written by the assessment lead and verified
+    // by the verifier.
+    let actor_of = |label: &str| people.iter().find(|(l, _, _)| *l == label).map(|(_, e, _)| e.clone());
+    let mut actors = Vec::new();
+    for label in ["assessment lead", "verifier"] {
+        let email = actor_of(label).ok_or(DemoError::Failed(label.into()))?;
+        let user = crate::accounts::store::user_by_email(db, &email)
+            .await?
+            .ok_or(DemoError::Failed(label.into()))?;
+        let actor = accounts::load_actor(db, user.id, Via::ApiToken { id: Uuid::nil() })
+            .await?
+            .ok_or(DemoError::Failed(label.into()))?;
+        actors.push(actor);
+    }
+    let later_stages =
+        crate::report::demo::fill(db, frameworks, &actors[0], &actors[1], assessment.id, &mut rng)
+            .await
+            .map_err(DemoError::Failed)?;
     Ok(Demo {
+        later_stages,
         council_id: council.id,
         assessment_id: assessment.id,
         round_link: format!("/r/{}", round.token),

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod compose;
+pub mod demo;
 pub mod document;
 pub mod domain;
 pub mod exports;
