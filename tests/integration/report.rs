@@ -556,3 +556,86 @@ fn pdf_pages(pdf: &[u8]) -> usize {
         .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap_or(0)))
         .unwrap_or(0)
 }
+
+/// The structure of the demonstration council's document, written out in full and reviewed:
+/// the toolkit's four sections in order, Section A's four headings, a part per quality
+/// statement with the template's three headings and its Stage 1 chart, Section C's process,
+/// figures and sign-off, Section D by theme.
+#[tokio::test]
+async fn the_demo_councils_document_has_the_toolkits_structure() {
+    use selfassess::report::document::Block;
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let frameworks = selfassess::framework::Frameworks::shipped().expect("frameworks");
+    let demo = selfassess::engagement::demo::create(&app.db, &frameworks, 60, 7).await.expect("demo");
+    let lead = demo.people.iter().find(|(role, _, _)| *role == "assessment lead").expect("a lead").1.clone();
+    let actor = app.actor(&lead).await;
+    let evidence = selfassess::evidence::storage::Evidence::default();
+    let inputs =
+        selfassess::report::service::inputs(&app.db, &frameworks, &evidence, &actor, demo.assessment_id)
+            .await
+            .expect("inputs");
+    let doc = selfassess::report::compose::document(
+        &inputs,
+        "Demo Borough Council",
+        time::macros::date!(2026 - 11 - 23),
+    );
+    let headings = doc.headings();
+    let at = |level: u8| headings.iter().filter(|(l, _)| *l == level).map(|(_, t)| *t).collect::<Vec<_>>();
+    assert_eq!(
+        at(1),
+        [
+            "Section A: Overview and summary",
+            "Section B: Self-assessment against the CQC themes",
+            "Section C: Our self-assessment process and sign off",
+            "Section D: Our self-assessment library and evidence"
+        ]
+    );
+    let level2 = at(2);
+    assert_eq!(
+        level2[..4],
+        [
+            "About us",
+            "Our strategy for adult social care",
+            "Our key strengths",
+            "Our key risks, issues and challenges"
+        ]
+    );
+    let statements: Vec<String> =
+        frameworks.all()[0].quality_statements().map(|q| format!("{}: {}", q.id, q.title)).collect();
+    assert_eq!(level2[4..13], statements.iter().map(String::as_str).collect::<Vec<_>>()[..]);
+    assert_eq!(level2[13..16], ["Our process", "Engagement in figures", "Sign-off and endorsements"]);
+    assert!(level2.len() > 16, "Section D has a heading per theme: {level2:?}");
+    let parts = [
+        "An introduction and summary",
+        "Current performance",
+        "Priorities to maintain and improve",
+        "What people told us in Stage 1",
+    ];
+    let level3 = at(3);
+    assert_eq!(level3.iter().filter(|t| parts.contains(t)).count(), 9 * 4);
+    // The four endorsements, by role.
+    assert!(level3.contains(&"Director of adult social services") && level3.contains(&"Chief executive"));
+    let charts: Vec<_> =
+        doc.blocks.iter().filter_map(|b| if let Block::Chart(c) = b { Some(c) } else { None }).collect();
+    assert_eq!(charts.len(), 9);
+    assert!(
+        charts
+            .iter()
+            .all(|c| c.alt.starts_with("Diverging bar chart of the ratings") && c.svg.starts_with("<svg"))
+    );
+    let tables: Vec<_> =
+        doc.blocks.iter().filter_map(|b| if let Block::Table(t) = b { Some(t) } else { None }).collect();
+    assert!(
+        tables.iter().all(|t| t.rows.iter().all(|r| r.len() == t.header.len())),
+        "every row as wide as its header"
+    );
+    assert_eq!(tables.iter().filter(|t| t.header[0] == "Item").count(), 9, "a figures table per chart");
+    assert!(tables.iter().any(|t| t.caption == "Responses by respondent group"));
+    // QS9's summary is not verified in the demo, so its part is not written.
+    let qs9 = doc
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Heading { text, .. } if text.starts_with("QS9: ")))
+        .expect("QS9");
+    assert_eq!(doc.blocks[qs9 + 2], Block::Paragraph { text: "Not written yet.".into() });
+}
