@@ -4,10 +4,13 @@
 //     responses to it through the API (so that the summary form offers starting
 //     points), and invites a quality statement lead (of QS1 and QS4) and a
 //     verifier, who join;
+//   - set-up also adds two items to the evidence library (one ready, for QS1
+//     and QS4; one draft, for QS6);
 //   - the journey, with JavaScript on (QS1) and again off (QS4): the lead opens
 //     the summary from the assessment page, uses a Stage 1 starting point, gives
-//     a web address that is not one (the error summary), fixes it, chooses a
-//     score and saves (draft); submits it; the verifier returns it with
+//     who said a quotation without the quotation (the error summary), fixes it,
+//     ticks a key document from the evidence library, chooses a score and saves
+//     (draft): the summary links to the library's item; submits it; the verifier returns it with
 //     comments; the lead sees them, changes the summary and submits again; the
 //     verifier verifies it with their post; the lead changes it once more and
 //     the page says the verification is void; the versions page shows what
@@ -33,6 +36,7 @@ import {
   land as landAt,
   typeInto,
   chooseRadio,
+  tick,
   expectErrorSummary,
   watchPageErrors,
 } from "./keyboard.mjs";
@@ -49,6 +53,11 @@ const COMMENTS = "Say more about how waiting lists are managed.";
 // strength), every answer citing evidence.
 const RESPONSES = 6;
 const EVIDENCE = "Supervision audit, March";
+// Items of the evidence library: the first supports both statements and is ready.
+const LIBRARY = [
+  { title: "Adult social care strategy 2026 to 2029", type: "Strategy and plans", statements: ["QS1", "QS4"], ready: true },
+  { title: "Market position statement", type: "Policy and procedures", statements: ["QS6"], ready: false },
+];
 
 let app;
 let browser;
@@ -138,6 +147,19 @@ test("set-up: a council, an assessment with Stage 1 responses, a quality stateme
       assert.equal(pathOf(p), "/sign-in", `joining as ${person.email} failed: ${await p.locator("main").innerText()}`);
       await other.close();
     };
+    for (const item of LIBRARY) {
+      await page.goto(url(`${assessmentPath}/evidence/new`));
+      await page.getByLabel("Title", { exact: true }).fill(item.title);
+      await page.getByLabel("Type of document", { exact: true }).selectOption({ label: item.type });
+      await page.getByLabel("Link (optional if you upload the file)").fill("https://www.example.gov.uk/strategy.pdf");
+      for (const qs of item.statements) await page.getByRole("checkbox", { name: new RegExp(`^${qs} `) }).check();
+      await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Add item", exact: true }).click()]);
+      assert.match(pathOf(page), /\/evidence\/[^/]+$/, await page.locator("main").innerText());
+      if (item.ready) {
+        await page.getByRole("radio", { name: "Ready" }).check();
+        await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Change state", exact: true }).click()]);
+      }
+    }
     await join(await invite(QS_LEAD.email, "Quality statement lead", QS_LEAD.statements), QS_LEAD);
     await join(await invite(VERIFIER.email, "Verifier (senior manager)"), VERIFIER);
     setup.assessmentPath = assessmentPath;
@@ -213,19 +235,28 @@ async function journey(t, { javaScriptEnabled, statement }) {
     assert.match(await lead.locator("#strength_1_how_we_know").inputValue(), /100% of 6 ratings agree/);
   });
 
-  await steps("gives a web address that is not one: the error summary; fixes it, scores and saves a draft", async () => {
-    await typeInto(lead, lead.locator("#document_1_title"), "the first document's title", "Adult social care strategy");
-    await typeInto(lead, lead.locator("#document_1_url"), "the first document's address", "strategy.pdf");
+  await steps("says who said a quotation but not what: the error summary; fixes it, ticks a key document, scores and saves a draft", async () => {
+    const [ready, draft] = LIBRARY;
+    await typeInto(lead, lead.locator("#quotation_1_source"), "who said quotation 1", "An unpaid carer");
     await chooseRadio(lead, "3: Evidence shows a good standard", { group: "score" });
     await typeInto(lead, lead.locator("#rationale"), "why this score", "Most of the evidence shows a good standard.");
     await submit(lead, lead.getByRole("button", { name: "Save summary", exact: true }), "the Save summary button", leadCheck);
-    await expectErrorSummary(lead, { field: "document_1_url", javaScriptEnabled, followLink: javaScriptEnabled, only: true });
+    await expectErrorSummary(lead, { field: "quotation_1_text", javaScriptEnabled, followLink: javaScriptEnabled, only: true });
     assert.equal(await lead.locator("#rationale").inputValue(), "Most of the evidence shows a good standard.", "what was typed was lost");
-    await typeInto(lead, lead.locator("#document_1_url"), "the first document's address", "https://www.example.gov.uk/strategy.pdf", { replace: true });
+    await typeInto(lead, lead.locator("#quotation_1_text"), "quotation 1", "They listened to what mattered to me.");
+    // The library: items supporting the statement first, with their state and type; others after.
+    const supporting = lead.getByRole("group", { name: `Items supporting ${statement}` });
+    assert.match(await supporting.innerText(), /Ready · Strategy and plans/);
+    const others = lead.getByRole("group", { name: "Other items in the library" });
+    assert.match(await others.innerText(), new RegExp(`${draft.title}[\\s\\S]*Draft · Policy and procedures`));
+    await tick(lead, supporting.getByRole("checkbox", { name: ready.title, exact: true }), "the strategy's checkbox");
     await submit(lead, lead.getByRole("button", { name: "Save summary", exact: true }), "the Save summary button", leadCheck);
     assert.equal(pathOf(lead), summaryPath, `saving led to ${lead.url()}`);
     assert.equal(await state(lead), "Draft");
     assert.match(await lead.locator("main").innerText(), new RegExp(ambition.replace(/[().]/g, "\\$&")));
+    const document = lead.locator(".app-key-documents").getByRole("link", { name: ready.title, exact: true });
+    assert.match(await document.getAttribute("href"), new RegExp(`^${setup.assessmentPath}/evidence/[^/]+$`));
+    assert.match(await lead.locator(".app-key-documents").innerText(), /Ready/);
   });
 
   await steps("submits it for verification", async () => {

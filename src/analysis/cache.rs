@@ -1,13 +1,15 @@
 //! Analyses and free text kept in memory while nothing they rest on has changed.
 //!
 //! An analysis depends on the responses stored (append-only: every new one adds to
-//! `response_tallies`), the respondent groups (names and categories) and the thresholds. Those
-//! are read from the database on every request (a few small rows) and hashed into a version;
+//! `response_tallies`), the respondent groups (names and categories), the thresholds and, for
+//! the processes evidence category, how many ready evidence library items support each quality
+//! statement. Those are read from the database on every request (a few small rows) and hashed
+//! into a version;
 //! the expensive part (reading every tally and computing, or collating free text) is reused
 //! while the version is the same. Because the version comes from the database each time, a
 //! change made through another process shows at once: nothing here can be stale.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
@@ -22,7 +24,12 @@ use super::service::StatementText;
 const MAX_ENTRIES: usize = 256;
 
 /// What an analysis rests on, as one number.
-pub fn version(responses: &[ResponseTallyRow], groups: &[GroupInfo], thresholds: &Thresholds) -> u64 {
+pub fn version(
+    responses: &[ResponseTallyRow],
+    groups: &[GroupInfo],
+    thresholds: &Thresholds,
+    ready_evidence: &BTreeMap<String, u64>,
+) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     let mut rows: Vec<(Uuid, Uuid, &str, i64, i64)> = responses
         .iter()
@@ -34,6 +41,7 @@ pub fn version(responses: &[ResponseTallyRow], groups: &[GroupInfo], thresholds:
         (g.id, &g.name, &g.category).hash(&mut hasher);
     }
     thresholds.hash(&mut hasher);
+    ready_evidence.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -110,16 +118,27 @@ mod tests {
             name: "Unpaid carers".into(),
             category: "peoples_experience".into(),
         };
-        let base = version(&[row(10)], std::slice::from_ref(&group), &Thresholds::default());
-        assert_eq!(base, version(&[row(10)], std::slice::from_ref(&group), &Thresholds::default()));
+        let none = BTreeMap::new();
+        let base = version(&[row(10)], std::slice::from_ref(&group), &Thresholds::default(), &none);
+        assert_eq!(base, version(&[row(10)], std::slice::from_ref(&group), &Thresholds::default(), &none));
         assert_ne!(
             base,
-            version(&[row(11)], std::slice::from_ref(&group), &Thresholds::default()),
+            version(&[row(11)], std::slice::from_ref(&group), &Thresholds::default(), &none),
             "a new response"
         );
         let renamed = GroupInfo { name: "Carers".into(), ..group.clone() };
-        assert_ne!(base, version(&[row(10)], &[renamed], &Thresholds::default()), "a renamed group");
+        assert_ne!(base, version(&[row(10)], &[renamed], &Thresholds::default(), &none), "a renamed group");
         let stricter = Thresholds { min_group_size: 10, ..Thresholds::default() };
-        assert_ne!(base, version(&[row(10)], &[group], &stricter), "new thresholds");
+        assert_ne!(
+            base,
+            version(&[row(10)], std::slice::from_ref(&group), &stricter, &none),
+            "new thresholds"
+        );
+        let ready = BTreeMap::from([("QS1".to_owned(), 1)]);
+        assert_ne!(
+            base,
+            version(&[row(10)], &[group], &Thresholds::default(), &ready),
+            "an evidence item marked ready"
+        );
     }
 }

@@ -481,6 +481,7 @@ mod tests {
                 figures,
                 indicative_score: None,
                 evidence_categories: vec![],
+                processes: Default::default(),
                 findings: Default::default(),
             }],
             themes: vec![],

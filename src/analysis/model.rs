@@ -114,6 +114,30 @@ pub struct CategoryCoverage {
     pub respondents: Option<u64>,
 }
 
+/// CQC's processes evidence category for a quality statement. It comes from the evidence
+/// library, not from the answers: the ready items supporting the statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProcessesEvidence {
+    /// Ready items of the assessment's evidence library that support the statement, named on
+    /// the item or through its Information Return items (draft items, items needing redaction
+    /// and withdrawn items do not count).
+    pub ready_items: u64,
+    /// `covered` (at least one ready item) or `none`.
+    pub status: String,
+    pub covered: bool,
+}
+
+impl ProcessesEvidence {
+    pub fn of(ready_items: u64) -> ProcessesEvidence {
+        let covered = ready_items > 0;
+        ProcessesEvidence {
+            ready_items,
+            status: if covered { "covered" } else { "none" }.to_owned(),
+            covered,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatementAnalysis {
     pub id: String,
@@ -123,7 +147,11 @@ pub struct StatementAnalysis {
     pub figures: Breakdown,
     /// Absent when the figures are withheld or there are no ratings.
     pub indicative_score: Option<IndicativeScore>,
+    /// The evidence categories the answers inform (through the respondent groups' categories).
     pub evidence_categories: Vec<CategoryCoverage>,
+    /// The processes evidence category, from the evidence library as it is now (whatever the
+    /// round filter).
+    pub processes: ProcessesEvidence,
     /// How many of its items have each primary classification.
     pub findings: BTreeMap<String, u32>,
 }
@@ -269,10 +297,12 @@ pub struct Inputs<'a> {
     pub thresholds: Thresholds,
     /// Limit the figures to one round.
     pub round: Option<Uuid>,
+    /// Ready evidence library items per quality statement (`QS1` → 3): the processes category.
+    pub ready_evidence: BTreeMap<String, u64>,
 }
 
 pub fn analyse(inputs: Inputs<'_>) -> Analysis {
-    let Inputs { framework, groups, tallies, responses, thresholds, round } = inputs;
+    let Inputs { framework, groups, tallies, responses, thresholds, round, ready_evidence } = inputs;
     let k = u64::from(thresholds.min_group_size.max(super::findings::MIN_GROUP_SIZE_FLOOR));
     let group_category =
         groups.iter().map(|g| GROUP_CATEGORIES.iter().position(|(id, _)| *id == g.category)).collect();
@@ -435,6 +465,9 @@ pub fn analyse(inputs: Inputs<'_>) -> Analysis {
                 indicative_score: indicative_score(framework, &figures),
                 figures,
                 evidence_categories,
+                processes: ProcessesEvidence::of(
+                    ready_evidence.get(&qs.id.to_string()).copied().unwrap_or(0),
+                ),
                 findings,
             });
         }
@@ -618,6 +651,7 @@ mod tests {
                 responses: responses.clone(),
                 thresholds: Thresholds::default(),
                 round,
+                ready_evidence: BTreeMap::new(),
             })
         };
         let all = analyse_round(None);

@@ -56,13 +56,23 @@ pub async fn load(
         .collect();
     let responses = store::response_tallies(db, assessment.id).await?;
     let thresholds = store::thresholds(db, assessment.id).await?.unwrap_or_default();
-    let version = cache::version(&responses, &groups, &thresholds);
+    // Read every time, like the rest of the version: a change to the library shows at once.
+    let ready_evidence = crate::evidence::service::ready_counts(db, &framework, assessment.id).await?;
+    let version = cache::version(&responses, &groups, &thresholds, &ready_evidence);
     let identity = db.identity();
     let analysis = match cache::analysis(&identity, assessment.id, round, version) {
         Some(analysis) => analysis,
         None => {
             let tallies = store::tallies(db, assessment.id).await?;
-            let inputs = Inputs { framework: &framework, groups, tallies, responses, thresholds, round };
+            let inputs = Inputs {
+                framework: &framework,
+                groups,
+                tallies,
+                responses,
+                thresholds,
+                round,
+                ready_evidence,
+            };
             let analysis = Arc::new(model::analyse(inputs));
             cache::keep_analysis(&identity, assessment.id, round, version, analysis.clone());
             analysis
@@ -128,6 +138,9 @@ pub struct Collated {
     pub count: u64,
     /// The checklist items it was given for.
     pub items: Vec<String>,
+    /// The kinds of personal information the text likely holds (`evidence::pii`), so the pages
+    /// can warn beside it; never logged, and the matched text is not kept.
+    pub personal_information: Vec<crate::evidence::pii::Kind>,
 }
 
 /// Free text for a quality statement page: read at most this many different answers.
@@ -148,6 +161,7 @@ pub fn collate(rows: Vec<(String, String, i64)>) -> Vec<Collated> {
             text: trimmed.to_owned(),
             count: 0,
             items: Vec::new(),
+            personal_information: Vec::new(),
         });
         entry.count += u64::try_from(times).unwrap_or(0);
         if !entry.items.contains(&item) {
@@ -157,6 +171,7 @@ pub fn collate(rows: Vec<(String, String, i64)>) -> Vec<Collated> {
     let mut collated: Vec<Collated> = by_key.into_values().collect();
     for c in &mut collated {
         c.items.sort_by_key(|id| id.parse::<crate::framework::ChecklistItemId>().ok());
+        c.personal_information = crate::evidence::pii::kinds(&c.text);
     }
     collated.sort_by(|a, b| {
         b.count.cmp(&a.count).then_with(|| a.text.to_lowercase().cmp(&b.text.to_lowercase()))
@@ -217,5 +232,23 @@ mod tests {
         assert_eq!(collated[0].count, 4);
         assert_eq!(collated[0].items, ["QS1.1", "QS1.2", "QS1.10"], "in item order");
         assert_eq!(collated[1].count, 1);
+        assert!(collated.iter().all(|c| c.personal_information.is_empty()));
+    }
+
+    #[test]
+    fn answers_with_likely_personal_information_say_what_kind() {
+        let rows = vec![
+            ("QS1.1".to_owned(), "Ask j.bloggs@example.org for the audit".to_owned(), 1),
+            ("QS1.2".to_owned(), "NHS number 943 476 5919 in the case file".to_owned(), 1),
+            ("QS1.3".to_owned(), "NHS number 943 476 5918 in the case file".to_owned(), 1),
+        ];
+        let collated = collate(rows);
+        let kinds = |text: &str| {
+            collated.iter().find(|c| c.text.contains(text)).unwrap().personal_information.clone()
+        };
+        use crate::evidence::pii::Kind;
+        assert_eq!(kinds("bloggs"), [Kind::EmailAddress]);
+        assert_eq!(kinds("5919"), [Kind::NhsNumber]);
+        assert!(kinds("5918").is_empty(), "a wrong check digit is not an NHS number");
     }
 }

@@ -342,6 +342,8 @@ pub struct StatementRow {
     /// Findings per kind, in the order of [`LISTED`], then no finding.
     pub findings: Vec<u32>,
     pub score: Option<Score>,
+    /// CQC's processes category, from the evidence library.
+    pub processes: Processes,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -402,6 +404,7 @@ pub fn dashboard(analysis: &Analysis) -> Dashboard {
                     .chain([count(Classification::None)])
                     .collect(),
                 score: score(qs),
+                processes: processes(qs),
             }
         })
         .collect();
@@ -444,6 +447,47 @@ pub struct ItemRow {
     pub by_group: Vec<Cell>,
 }
 
+/// A collated free-text answer for the page, with a warning when it likely holds personal
+/// information.
+#[derive(Debug, Clone, Serialize)]
+pub struct FreeText {
+    pub text: String,
+    pub count: u64,
+    pub items: Vec<String>,
+    /// The kinds of personal information it likely holds, in words ("an email address and a
+    /// postcode"); empty when none. Never the matched text.
+    pub personal_information: String,
+}
+
+fn free_text(c: Collated) -> FreeText {
+    FreeText {
+        personal_information: crate::evidence::pii::describe_kinds(&c.personal_information),
+        text: c.text,
+        count: c.count,
+        items: c.items,
+    }
+}
+
+/// The processes evidence category of a quality statement, in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Processes {
+    pub ready_items: u64,
+    pub covered: bool,
+    /// "Covered: 2 ready items in the evidence library" or "Not covered: no ready item in the
+    /// evidence library".
+    pub text: String,
+}
+
+pub fn processes(qs: &StatementAnalysis) -> Processes {
+    let n = qs.processes.ready_items;
+    let text = match n {
+        0 => "Not covered: no ready item in the evidence library".to_owned(),
+        1 => "Covered: 1 ready item in the evidence library".to_owned(),
+        n => format!("Covered: {n} ready items in the evidence library"),
+    };
+    Processes { ready_items: n, covered: qs.processes.covered, text }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CategoryRow {
     pub title: String,
@@ -467,10 +511,12 @@ pub struct Statement {
     pub by_category: Vec<SliceRow>,
     pub by_mode: Vec<SliceRow>,
     pub categories: Vec<CategoryRow>,
+    /// CQC's processes category, from the evidence library.
+    pub processes: Processes,
     /// Free text is withheld with the statement's figures.
     pub text_withheld: bool,
-    pub evidence_given: Vec<Collated>,
-    pub evidence_needed: Vec<Collated>,
+    pub evidence_given: Vec<FreeText>,
+    pub evidence_needed: Vec<FreeText>,
     pub truncated: bool,
 }
 
@@ -560,9 +606,10 @@ pub fn statement(analysis: &Analysis, qs: &StatementAnalysis, text: Option<State
                 CategoryRow { title: c.title.clone(), status, text }
             })
             .collect(),
+        processes: processes(qs),
         text_withheld,
-        evidence_given: given,
-        evidence_needed: needed,
+        evidence_given: given.into_iter().map(free_text).collect(),
+        evidence_needed: needed.into_iter().map(free_text).collect(),
         truncated,
     }
 }

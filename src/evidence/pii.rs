@@ -80,6 +80,19 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// In a sentence, with its article: "an NHS number", "a postcode".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Kind::EmailAddress => "an email address",
+            Kind::NhsNumber => "an NHS number",
+            Kind::NationalInsuranceNumber => "a National Insurance number",
+            Kind::PhoneNumber => "a telephone number",
+            Kind::Postcode => "a postcode",
+            Kind::DateOfBirth => "a date of birth",
+            Kind::NameAfterTitle => "a name after a title (Mr, Mrs, Dr …)",
+        }
+    }
+
     /// For people: "NHS number".
     pub fn label(self) -> &'static str {
         match self {
@@ -520,6 +533,24 @@ fn raw_scan(text: &str) -> Vec<Finding> {
     }
     kept.sort_by_key(|f| (f.start, f.kind));
     kept
+}
+
+/// The kinds of personal information `text` likely holds, each once, in [`Kind::ALL`]'s order:
+/// for a warning beside free text ("likely holds an email address"), never the text itself.
+pub fn kinds(text: &str) -> Vec<Kind> {
+    let found = scan(text);
+    Kind::ALL.into_iter().filter(|k| found.iter().any(|f| f.kind == *k)).collect()
+}
+
+/// Kinds in words: "an email address", "an email address and a postcode", "an NHS number, a
+/// postcode and a date of birth".
+pub fn describe_kinds(kinds: &[Kind]) -> String {
+    let phrases: Vec<&str> = kinds.iter().map(|k| k.phrase()).collect();
+    match phrases.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// Counts of findings by kind, for summaries: `{"nhs_number": 2, "postcode": 1}`.

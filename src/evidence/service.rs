@@ -843,6 +843,47 @@ pub fn ready_by_statement(library: &Library) -> BTreeMap<QualityStatementId, Vec
     out
 }
 
+/// How many ready items support each quality statement (`QS1` → 3), read from the database
+/// now, by the rule of [`ready_by_statement`]: for the analysis's processes evidence category,
+/// which is never cached without them. The caller has checked that the actor may read the
+/// assessment. Reads the links only when some item is ready.
+pub async fn ready_counts(
+    db: &Db,
+    framework: &Framework,
+    assessment_id: Uuid,
+) -> Result<BTreeMap<String, u64>, DbError> {
+    let ready: Vec<Uuid> = store::items(db, assessment_id)
+        .await?
+        .into_iter()
+        .filter(|row| State::parse(&row.state) == Some(State::Ready))
+        .map(|row| row.id)
+        .collect();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    if ready.is_empty() {
+        return Ok(counts);
+    }
+    let mut irs: HashMap<Uuid, Vec<IrCode>> = HashMap::new();
+    for (item, code) in store::ir_links(db, assessment_id).await? {
+        if let Ok(code) = code.parse() {
+            irs.entry(item).or_default().push(code);
+        }
+    }
+    let mut named: HashMap<Uuid, Vec<QualityStatementId>> = HashMap::new();
+    for (item, qs) in store::statement_links(db, assessment_id).await? {
+        if let Ok(qs) = qs.parse() {
+            named.entry(item).or_default().push(qs);
+        }
+    }
+    for id in ready {
+        let ir_items = irs.remove(&id).unwrap_or_default();
+        let statements = named.remove(&id).unwrap_or_default();
+        for qs in domain::statements_of(framework, &ir_items, &statements) {
+            *counts.entry(qs.to_string()).or_default() += 1;
+        }
+    }
+    Ok(counts)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Coverage: the Information Return matrix.
 

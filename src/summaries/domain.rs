@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 /// The toolkit's template asks for three areas of strength.
 pub const STRENGTHS: usize = 3;
@@ -49,11 +50,16 @@ pub struct Quotation {
     pub source: String,
 }
 
-/// A key document, as a free link until the evidence library exists.
+/// A key document: an item of the assessment's evidence library (`evidence_id`, with its title
+/// as it was when chosen and no web address), or a free link (a title and a web address) as
+/// summaries held them before the library existed. A free link has no `evidence_id` in the
+/// canonical text, so its text and hash are what they always were.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub title: String,
     pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_id: Option<Uuid>,
 }
 
 /// What a summary says. The fields follow the toolkit's template; the order of the fields is
@@ -145,7 +151,12 @@ impl Quotation {
 
 impl Document {
     fn is_empty(&self) -> bool {
-        self.title.is_empty() && self.url.is_empty()
+        self.title.is_empty() && self.url.is_empty() && self.evidence_id.is_none()
+    }
+
+    /// A free link given before the evidence library (no library item).
+    pub fn is_link(&self) -> bool {
+        self.evidence_id.is_none()
     }
 }
 
@@ -188,7 +199,7 @@ impl Content {
             documents: self
                 .documents
                 .iter()
-                .map(|d| Document { title: tidy(&d.title), url: tidy(&d.url) })
+                .map(|d| Document { title: tidy(&d.title), url: tidy(&d.url), evidence_id: d.evidence_id })
                 .filter(|d| !d.is_empty())
                 .take(MAX_DOCUMENTS)
                 .collect(),
@@ -222,15 +233,26 @@ impl Content {
     }
 
     /// The slots the form shows: the three strengths, and one empty slot more than is filled
-    /// for the lists (at least two areas for improvement and quotations, three documents).
+    /// for the lists (at least two areas for improvement and quotations). Key documents get no
+    /// empty slots: they are chosen from the evidence library.
     pub fn padded(&self) -> Content {
         let mut c = self.clone();
         c.strengths.resize(STRENGTHS.max(c.strengths.len()), Strength::default());
         let pad = |len: usize, least: usize, most: usize| (len + 1).max(least).min(most.max(len));
         c.improvements.resize(pad(c.improvements.len(), 2, MAX_IMPROVEMENTS), Improvement::default());
         c.quotations.resize(pad(c.quotations.len(), 2, MAX_QUOTATIONS), Quotation::default());
-        c.documents.resize(pad(c.documents.len(), 3, MAX_DOCUMENTS), Document::default());
         c
+    }
+
+    /// The free links (documents given before the evidence library), in order: the form's
+    /// `document_{n}_…` slots.
+    pub fn links(&self) -> Vec<&Document> {
+        self.documents.iter().filter(|d| d.is_link()).collect()
+    }
+
+    /// The evidence library items chosen, in order.
+    pub fn evidence_ids(&self) -> Vec<Uuid> {
+        self.documents.iter().filter_map(|d| d.evidence_id).collect()
     }
 
     /// What stops the content being saved, each problem named by its field.
@@ -316,7 +338,21 @@ impl Content {
             }
         }
         too_long(p, "recognitions", "Recognitions and awards", &self.recognitions, LONG_TEXT);
-        for (i, d) in self.documents.iter().enumerate() {
+        let chosen = self.documents.iter().filter(|d| !d.is_link()).count();
+        let links = self.links();
+        if chosen > 0 && chosen + links.iter().filter(|d| !d.is_empty()).count() > MAX_DOCUMENTS {
+            p.push(problem(
+                DOCUMENTS_FIELD,
+                format!(
+                    "Choose at most {MAX_DOCUMENTS} key documents (there are {})",
+                    chosen + links.iter().filter(|d| !d.is_empty()).count()
+                ),
+            ));
+        }
+        for d in self.documents.iter().filter(|d| !d.is_link()) {
+            too_long(p, DOCUMENTS_FIELD, "The title of a key document", &d.title, TITLE_TEXT);
+        }
+        for (i, d) in links.iter().enumerate() {
             let n = i + 1;
             let field = |part: &str| format!("document_{n}_{part}");
             if n > MAX_DOCUMENTS {
@@ -379,6 +415,123 @@ impl Content {
     }
 }
 
+/// The form's field for key documents chosen from the evidence library (the first checkbox).
+pub const DOCUMENTS_FIELD: &str = "documents";
+
+/// The checkbox of an evidence library item on the summary form: `evidence_{id}`.
+pub const EVIDENCE_PREFIX: &str = "evidence_";
+
+/// An item of the assessment's evidence library, as the summary form may offer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryEntry {
+    pub id: Uuid,
+    pub title: String,
+    pub withdrawn: bool,
+}
+
+/// Reads the key documents chosen from the evidence library (`evidence_{id}` checkboxes).
+/// Those already in `previous` (the stored content) keep their place and the title they were
+/// chosen with, so saving unchanged choices changes nothing; new ones follow in the order of
+/// `library`, with their titles now. An id not in the library, or a withdrawn item not chosen
+/// before, is a problem.
+pub fn read_library_choices(
+    form: &HashMap<String, String>,
+    previous: &Content,
+    library: &[LibraryEntry],
+) -> (Vec<Document>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut chosen: Vec<Uuid> = Vec::new();
+    let mut unknown = 0;
+    for key in form.keys() {
+        let Some(raw) = key.strip_prefix(EVIDENCE_PREFIX) else { continue };
+        match Uuid::parse_str(raw.trim()).ok().filter(|id| library.iter().any(|e| e.id == *id)) {
+            Some(id) => chosen.push(id),
+            None => unknown += 1,
+        }
+    }
+    if unknown > 0 {
+        problems.push(problem(
+            DOCUMENTS_FIELD,
+            if unknown == 1 {
+                "A document you chose is not in this assessment's evidence library: choose from the list".to_owned()
+            } else {
+                format!("{unknown} documents you chose are not in this assessment's evidence library: choose from the list")
+            },
+        ));
+    }
+    let mut documents: Vec<Document> = previous
+        .documents
+        .iter()
+        .filter(|d| d.evidence_id.is_some_and(|id| chosen.contains(&id)))
+        .cloned()
+        .collect();
+    for entry in library {
+        if !chosen.contains(&entry.id) || documents.iter().any(|d| d.evidence_id == Some(entry.id)) {
+            continue;
+        }
+        if entry.withdrawn {
+            problems.push(problem(
+                DOCUMENTS_FIELD,
+                format!(
+                    "\u{201c}{}\u{201d} is withdrawn from the evidence library: choose another document",
+                    tidy(&entry.title)
+                ),
+            ));
+            continue;
+        }
+        documents.push(Document {
+            title: tidy(&entry.title),
+            url: String::new(),
+            evidence_id: Some(entry.id),
+        });
+    }
+    (documents, problems)
+}
+
+/// What stops content being saved for its key documents from the library: each must be an
+/// item of the assessment's library, and not withdrawn unless `previous` already held it.
+pub fn library_problems(content: &Content, previous: &Content, library: &[LibraryEntry]) -> Vec<Problem> {
+    let before = previous.evidence_ids();
+    let mut problems = Vec::new();
+    for d in &content.documents {
+        let Some(id) = d.evidence_id else { continue };
+        match library.iter().find(|e| e.id == id) {
+            None => problems.push(problem(
+                DOCUMENTS_FIELD,
+                format!(
+                    "\u{201c}{}\u{201d} is not in this assessment's evidence library: choose from the list",
+                    tidy(&d.title)
+                ),
+            )),
+            Some(e) if e.withdrawn && !before.contains(&id) => problems.push(problem(
+                DOCUMENTS_FIELD,
+                format!(
+                    "\u{201c}{}\u{201d} is withdrawn from the evidence library: choose another document",
+                    tidy(&e.title)
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
+/// Reads the summary form with its key documents from the evidence library: the free links
+/// first (as [`read_form`]), then the library items chosen (see [`read_library_choices`]).
+pub fn read_form_with_library(
+    form: &HashMap<String, String>,
+    previous: &Content,
+    library: &[LibraryEntry],
+) -> (Content, Vec<Problem>) {
+    let (mut content, mut problems) = read_form(form);
+    let (chosen, chosen_problems) = read_library_choices(form, previous, library);
+    content.documents.extend(chosen);
+    problems.retain(|p| p.field != DOCUMENTS_FIELD);
+    problems.extend(chosen_problems);
+    problems.extend(content.problems().into_iter().filter(|p| p.field == DOCUMENTS_FIELD));
+    (content, problems)
+}
+
 /// Reads the summary form (fields named as [`Content::problems`] names them). Returns what was
 /// entered, in its slots, and the problems with it; nothing is dropped, so the form can be
 /// shown again as it was typed.
@@ -415,6 +568,7 @@ pub fn read_form(form: &HashMap<String, String>) -> (Content, Vec<Problem>) {
         .map(|n| Document {
             title: get(&format!("document_{n}_title")),
             url: get(&format!("document_{n}_url")),
+            evidence_id: None,
         })
         .collect();
     let mut problems = Vec::new();
@@ -463,10 +617,13 @@ pub fn form_fields(content: &Content) -> Vec<(String, String)> {
         fields.push((format!("quotation_{n}_source"), q.source.clone()));
     }
     fields.push(("recognitions".to_owned(), content.recognitions.clone()));
-    for (i, d) in content.documents.iter().enumerate() {
+    for (i, d) in content.links().into_iter().enumerate() {
         let n = i + 1;
         fields.push((format!("document_{n}_title"), d.title.clone()));
         fields.push((format!("document_{n}_url"), d.url.clone()));
+    }
+    for id in content.evidence_ids() {
+        fields.push((format!("{EVIDENCE_PREFIX}{id}"), "yes".to_owned()));
     }
     fields.push(("score".to_owned(), content.score.map(|s| s.to_string()).unwrap_or_default()));
     fields.push(("rationale".to_owned(), content.rationale.clone()));
@@ -570,7 +727,7 @@ pub fn next(state: State, action: Action) -> Result<State, &'static str> {
 }
 
 /// Whether a summary's verification stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     /// Never verified.
@@ -655,13 +812,68 @@ pub fn labelled_parts(content: &Content, score_label: &dyn Fn(u8) -> String) -> 
     for (i, d) in c.documents.iter().enumerate() {
         let n = i + 1;
         parts.push((format!("Key document {n}"), d.title.clone()));
-        parts.push((format!("Key document {n}: web address"), d.url.clone()));
+        match d.evidence_id {
+            None => parts.push((format!("Key document {n}: web address"), d.url.clone())),
+            Some(id) => parts.push((format!("Key document {n}: evidence library item"), id.to_string())),
+        }
     }
     parts.push((
         "Proposed score".to_owned(),
         c.score.map(|s| format!("{s}: {}", score_label(s))).unwrap_or_default(),
     ));
     parts.push(("Why this score".to_owned(), c.rationale.clone()));
+    parts
+}
+
+/// Every text of the content with its form field and its name for people, in the template's
+/// order, empty texts left out: what the personal-information checker reads. Slots are
+/// numbered as given (so for typed content as the form numbers them); key documents chosen
+/// from the evidence library are left out (the library checks its own items).
+pub fn text_parts(content: &Content) -> Vec<(String, String, String)> {
+    let mut parts: Vec<(String, String, String)> = Vec::new();
+    let mut push = |field: String, label: String, text: &str| {
+        let text = tidy(text);
+        if !text.is_empty() {
+            parts.push((field, label, text));
+        }
+    };
+    push("ambition".into(), "Our ambition".into(), &content.ambition);
+    for (i, s) in content.strengths.iter().enumerate() {
+        let n = i + 1;
+        push(format!("strength_{n}_statement"), format!("Strength {n}"), &s.statement);
+        push(format!("strength_{n}_how_we_know"), format!("Strength {n}: how we know"), &s.how_we_know);
+        push(
+            format!("strength_{n}_improvement_work"),
+            format!("Strength {n}: improvement work"),
+            &s.improvement_work,
+        );
+    }
+    for (i, imp) in content.improvements.iter().enumerate() {
+        let n = i + 1;
+        push(format!("improvement_{n}_area"), format!("Area for improvement {n}"), &imp.area);
+        push(
+            format!("improvement_{n}_how_we_know"),
+            format!("Area for improvement {n}: how we know"),
+            &imp.how_we_know,
+        );
+        push(
+            format!("improvement_{n}_work"),
+            format!("Area for improvement {n}: work under way or proposed"),
+            &imp.work,
+        );
+    }
+    for (i, q) in content.quotations.iter().enumerate() {
+        let n = i + 1;
+        push(format!("quotation_{n}_text"), format!("Quotation {n}"), &q.text);
+        push(format!("quotation_{n}_source"), format!("Quotation {n}: who said it"), &q.source);
+    }
+    push("recognitions".into(), "Recognitions and awards".into(), &content.recognitions);
+    for (i, d) in content.links().into_iter().enumerate() {
+        let n = i + 1;
+        push(format!("document_{n}_title"), format!("Key document {n}"), &d.title);
+        push(format!("document_{n}_url"), format!("Key document {n}: web address"), &d.url);
+    }
+    push("rationale".into(), "Why this score".into(), &content.rationale);
     parts
 }
 
@@ -826,7 +1038,11 @@ mod tests {
             }],
             quotations: vec![Quotation { text: "They listened.".into(), source: "A carer".into() }],
             recognitions: String::new(),
-            documents: vec![Document { title: "Strategy".into(), url: "https://example.org/s.pdf".into() }],
+            documents: vec![Document {
+                title: "Strategy".into(),
+                url: "https://example.org/s.pdf".into(),
+                evidence_id: None,
+            }],
             score: Some(3),
             rationale: "Mostly good.".into(),
         }
@@ -871,9 +1087,9 @@ mod tests {
             strengths: vec![Strength { how_we_know: "Audit".into(), ..Strength::default() }],
             quotations: vec![Quotation { text: String::new(), source: "A carer".into() }],
             documents: vec![
-                Document { title: "Plan".into(), url: String::new() },
-                Document { title: "Policy".into(), url: "javascript:alert(1)".into() },
-                Document { title: String::new(), url: "https://example.org".into() },
+                Document { title: "Plan".into(), ..Document::default() },
+                Document { title: "Policy".into(), url: "javascript:alert(1)".into(), ..Document::default() },
+                Document { url: "https://example.org".into(), ..Document::default() },
             ],
             ..Content::default()
         };
@@ -902,6 +1118,90 @@ mod tests {
         bad.insert("score".into(), "5".into());
         let (_, problems) = read_form(&bad);
         assert_eq!(problems[0].field, "score");
+    }
+
+    #[test]
+    fn a_free_link_keeps_its_canonical_text_and_a_library_document_adds_its_id() {
+        // Pinned: summaries verified before the evidence library existed held free links; their
+        // canonical text (and so their hash) must not change.
+        let link = Content {
+            documents: vec![Document {
+                title: "Plan".into(),
+                url: "https://example.org/p".into(),
+                evidence_id: None,
+            }],
+            ..Content::default()
+        };
+        assert_eq!(
+            link.canonical(),
+            r#"{"ambition":"","strengths":[],"improvements":[],"quotations":[],"recognitions":"","documents":[{"title":"Plan","url":"https://example.org/p"}],"score":null,"rationale":""}"#
+        );
+        let stored = link.canonical();
+        assert_eq!(Content::from_canonical(&stored).unwrap().canonical(), stored, "read back unchanged");
+        let id = Uuid::from_u128(7);
+        let chosen = Content {
+            documents: vec![Document { title: "Policy".into(), url: String::new(), evidence_id: Some(id) }],
+            ..Content::default()
+        };
+        assert!(
+            chosen.canonical().contains(&format!(r#"{{"title":"Policy","url":"","evidence_id":"{id}"}}"#))
+        );
+        assert_eq!(Content::from_canonical(&chosen.canonical()).unwrap(), chosen.normalised());
+        assert!(chosen.problems().is_empty(), "a library document needs no web address");
+    }
+
+    #[test]
+    fn library_choices_keep_their_order_and_refuse_what_is_not_in_the_library() {
+        let (a, b, c, gone) =
+            (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4));
+        let entry =
+            |id: Uuid, title: &str, withdrawn: bool| LibraryEntry { id, title: title.into(), withdrawn };
+        let library =
+            vec![entry(a, "A", false), entry(b, "B", false), entry(c, "C", true), entry(gone, "Old", true)];
+        let previous = Content {
+            documents: vec![
+                Document { title: "Link".into(), url: "https://example.org".into(), evidence_id: None },
+                Document { title: "B as it was".into(), url: String::new(), evidence_id: Some(b) },
+                Document { title: "Old".into(), url: String::new(), evidence_id: Some(gone) },
+            ],
+            ..Content::default()
+        };
+        let form = |ids: &[&str]| -> HashMap<String, String> {
+            let mut map: HashMap<String, String> = form_fields(&Content {
+                documents: previous.links().into_iter().cloned().collect(),
+                ..Content::default()
+            })
+            .into_iter()
+            .collect();
+            for id in ids {
+                map.insert(format!("{EVIDENCE_PREFIX}{id}"), "yes".into());
+            }
+            map
+        };
+        let (content, problems) = read_form_with_library(
+            &form(&[&a.to_string(), &b.to_string(), &gone.to_string()]),
+            &previous,
+            &library,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let titles: Vec<&str> = content.documents.iter().map(|d| d.title.as_str()).collect();
+        assert_eq!(titles, ["Link", "B as it was", "Old", "A"], "kept in place, a withdrawn one may stay");
+        // The same choices again: the same content, so the same hash.
+        let (again, _) =
+            read_form_with_library(&form(&[&b.to_string(), &gone.to_string()]), &previous, &library);
+        assert_eq!(again.hash(), previous.hash());
+        // Not in the library, not an id, newly withdrawn: each refused.
+        let (_, problems) = read_form_with_library(
+            &form(&[&Uuid::from_u128(99).to_string(), "not-an-id", &c.to_string()]),
+            &previous,
+            &library,
+        );
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(problems.iter().all(|p| p.field == DOCUMENTS_FIELD), "{problems:?}");
+        assert!(messages.contains(
+            &"2 documents you chose are not in this assessment's evidence library: choose from the list"
+        ));
+        assert!(messages.iter().any(|m| m.contains("\u{201c}C\u{201d} is withdrawn")), "{messages:?}");
     }
 
     #[test]

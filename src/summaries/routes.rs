@@ -17,6 +17,7 @@ use crate::accounts::actor::{Actor, Denied};
 use crate::accounts::service::FieldError;
 use crate::accounts::session::SignedIn;
 use crate::analysis::service::Loaded;
+use crate::evidence::service::Library;
 use crate::framework::QualityStatement;
 use crate::startup::AppState;
 use crate::web::routes::Routes;
@@ -66,6 +67,36 @@ async fn common(state: &AppState, scope: &Scope) -> Result<Value, AppError> {
         base => format!("/assessments/{}/summaries", a.id),
         assessment_base => format!("/assessments/{}", a.id),
     })
+}
+
+/// The assessment's evidence library, for choosing and showing key documents.
+async fn library(state: &AppState, actor: &Actor, scope: &Scope) -> Result<Library, AppError> {
+    crate::evidence::service::library(
+        &state.db,
+        &state.frameworks,
+        &state.evidence,
+        actor,
+        scope.assessment.id,
+    )
+    .await
+    .map_err(crate::evidence::routes::to_app)
+}
+
+/// The library items as GOV.UK checkboxes: the title, then the state, document type and what
+/// it supports.
+fn checkbox_items(choices: &[view::EvidenceChoice]) -> Vec<Value> {
+    choices
+        .iter()
+        .map(|c| {
+            let supports =
+                if c.supports.is_empty() { "supports no quality statement yet".to_owned() } else { format!("supports {}", c.supports) };
+            let mut hint = format!("{} · {} · {supports}", c.state_label, c.document_type);
+            if c.state == "withdrawn" {
+                hint.push_str(" · withdrawn since it was chosen: untick it to take it out");
+            }
+            context! { value => &c.id, name => &c.name, text => &c.title, checked => c.checked, hint => context! { text => hint } }
+        })
+        .collect()
 }
 
 fn statement_value(qs: &QualityStatement) -> Value {
@@ -191,6 +222,8 @@ async fn show_context(
     });
     let history: Vec<view::EventView> = events.iter().rev().map(view::event_view).collect();
     let state_now = summary.state;
+    let library = library(state, actor, scope).await?;
+    let content = view::content_view(framework, &summary.content, Some(&library), summary.statement);
     Ok(context! {
         statement => statement_value(qs),
         state => serde(&view::state_view(state_now, summary.verification)),
@@ -201,7 +234,7 @@ async fn show_context(
         verification,
         returned,
         submitted,
-        view => serde(&view::content_view(framework, &summary.content)),
+        view => serde(&content),
         can_edit,
         editable => state_now.is_none_or(SummaryState::editable),
         can_submit => can_edit && matches!(state_now, Some(SummaryState::Draft | SummaryState::Returned)),
@@ -298,6 +331,10 @@ async fn edit_context(
     let statement_id = summary.statement.to_string();
     let (strengths, improvements) = view::starting_points(&loaded.analysis, &statement_id);
     let form = content.padded();
+    let library = library(state, actor, scope).await?;
+    let choices = view::library_choices(&library, summary.statement, content);
+    let links: Vec<&domain::Document> = content.links();
+    let findings = view::text_findings(content);
     let score = form.score.map(|s| s.to_string()).unwrap_or_default();
     let score_items: Vec<Value> = framework
         .scoring
@@ -329,6 +366,13 @@ async fn edit_context(
         editable => summary.state.is_none_or(SummaryState::editable),
         base_version,
         form => serde(&form),
+        links => serde(&links),
+        supporting_items => checkbox_items(&choices.supporting),
+        other_items => checkbox_items(&choices.others),
+        choices => serde(&choices),
+        library_href => format!("/assessments/{}/evidence", scope.assessment.id),
+        can_add_evidence => library.can_edit,
+        findings => serde(&findings),
         score_items,
         guidance,
         headings,
@@ -378,7 +422,9 @@ async fn edit(
     let id = crate::web::path_id(&raw)?;
     let (scope, summary) =
         service::load_for_edit(&state.db, &state.frameworks, &actor, id, &raw_qs).await.map_err(to_app)?;
-    let (mut content, problems) = domain::read_form(&form);
+    let library = library(&state, &actor, &scope).await?;
+    let (mut content, problems) =
+        domain::read_form_with_library(&form, &summary.content, &view::library_entries(&library));
     let posted_base = form.get("base_version").and_then(|v| v.trim().parse::<i64>().ok());
     let base = posted_base.unwrap_or(summary.version());
     if let Some(value) = form.get("use").map(|v| v.trim()).filter(|v| !v.is_empty()) {

@@ -150,6 +150,19 @@ pub async fn all(db: &Db, scope: &Scope) -> Result<Vec<Summary>, SummaryError> {
         .collect())
 }
 
+/// The assessment's evidence library items, as key documents may be chosen from them.
+async fn library_entries(db: &Db, assessment_id: Uuid) -> Result<Vec<domain::LibraryEntry>, SummaryError> {
+    Ok(crate::evidence::store::items(db, assessment_id)
+        .await?
+        .into_iter()
+        .map(|row| domain::LibraryEntry {
+            id: row.id,
+            withdrawn: row.state == crate::evidence::domain::State::Withdrawn.as_str(),
+            title: row.title,
+        })
+        .collect())
+}
+
 fn by<'a>(actor: &'a Actor, at: OffsetDateTime) -> By<'a> {
     By { user_id: actor.user_id, name: &actor.name, at }
 }
@@ -181,7 +194,11 @@ pub async fn save(
     base_version: Option<i64>,
 ) -> Result<Saved, SummaryError> {
     let (scope, summary) = load_for_edit(db, frameworks, actor, assessment_id, raw_statement).await?;
-    let problems = content.problems();
+    let mut problems = content.problems();
+    if !content.evidence_ids().is_empty() {
+        let library = library_entries(db, scope.assessment.id).await?;
+        problems.extend(domain::library_problems(content, &summary.content, &library));
+    }
     if !problems.is_empty() {
         return Err(SummaryError::Invalid(problems));
     }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::domain::{
     Content, Improvement, MAX_IMPROVEMENTS, MAX_QUOTATIONS, Quotation, ScoreSource, State, Strength,
@@ -14,7 +15,9 @@ use crate::analysis::findings::Classification;
 use crate::analysis::model::{Analysis, ItemAnalysis};
 use crate::analysis::service::Collated;
 use crate::analysis::stats::percent;
-use crate::framework::Framework;
+use crate::evidence::pii;
+use crate::evidence::service::{Item, Library};
+use crate::framework::{Framework, QualityStatementId};
 use crate::web::format_datetime;
 
 /// The words CQC gives a score (`3` → "Evidence shows a good standard").
@@ -76,19 +79,196 @@ pub fn score_view(framework: &Framework, score: Option<(u8, ScoreSource)>) -> Op
     })
 }
 
-/// Content for reading: the normalised content and its score's words.
+/// An item of the evidence library as Stage 2 shows it: on the form (to choose) and on the
+/// summary (chosen).
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceChoice {
+    pub id: String,
+    pub title: String,
+    /// `draft`, `ready`, `needs_redaction` or `withdrawn`, and in words.
+    pub state: &'static str,
+    pub state_label: &'static str,
+    /// The GOV.UK tag's colour class.
+    pub state_tag: &'static str,
+    pub document_type: &'static str,
+    /// The quality statements it supports, such as "QS1, QS3".
+    pub supports: String,
+    /// Whether it supports the summary's statement.
+    pub supports_statement: bool,
+    /// Its page in the library, its web address, and its file's address and name.
+    pub href: String,
+    pub link: Option<String>,
+    pub file_href: Option<String>,
+    pub file_name: Option<String>,
+    /// Chosen in the content shown.
+    pub checked: bool,
+    /// The checkbox's name (`evidence_{id}`).
+    pub name: String,
+}
+
+pub fn state_tag(state: crate::evidence::domain::State) -> &'static str {
+    use crate::evidence::domain::State as E;
+    match state {
+        E::Ready => "govuk-tag--green",
+        E::Draft => "govuk-tag--grey",
+        E::NeedsRedaction => "govuk-tag--orange",
+        E::Withdrawn => "govuk-tag--red",
+    }
+}
+
+pub fn evidence_choice(
+    assessment: Uuid,
+    item: &Item,
+    statement: QualityStatementId,
+    checked: bool,
+) -> EvidenceChoice {
+    let id = item.row.id;
+    let href = format!("/assessments/{assessment}/evidence/{id}");
+    EvidenceChoice {
+        id: id.to_string(),
+        title: item.row.title.clone(),
+        state: item.state.as_str(),
+        state_label: item.state.label(),
+        state_tag: state_tag(item.state),
+        document_type: item.document_type.label(),
+        supports: item.supports.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        supports_statement: item.supports.contains(&statement),
+        link: item.row.link.clone(),
+        file_href: item.row.file_key.as_ref().map(|_| format!("{href}/file")),
+        file_name: item.row.file_name.clone(),
+        href,
+        checked,
+        name: format!("{}{id}", super::domain::EVIDENCE_PREFIX),
+    }
+}
+
+/// The library as the summary form offers it: items not withdrawn (and any withdrawn item
+/// the content still holds), those supporting the statement first, then the others, each in
+/// the library's order.
+#[derive(Debug, Clone, Serialize)]
+pub struct LibraryChoices {
+    pub supporting: Vec<EvidenceChoice>,
+    pub others: Vec<EvidenceChoice>,
+}
+
+pub fn library_choices(
+    library: &Library,
+    statement: QualityStatementId,
+    content: &Content,
+) -> LibraryChoices {
+    let chosen = content.evidence_ids();
+    let assessment = library.assessment.id;
+    let (supporting, others) = library
+        .items
+        .iter()
+        .filter(|i| i.state != crate::evidence::domain::State::Withdrawn || chosen.contains(&i.row.id))
+        .map(|i| evidence_choice(assessment, i, statement, chosen.contains(&i.row.id)))
+        .partition(|c| c.supports_statement);
+    LibraryChoices { supporting, others }
+}
+
+/// What the summary form's key documents may be chosen from (see `domain::read_library_choices`).
+pub fn library_entries(library: &Library) -> Vec<super::domain::LibraryEntry> {
+    library
+        .items
+        .iter()
+        .map(|i| super::domain::LibraryEntry {
+            id: i.row.id,
+            title: i.row.title.clone(),
+            withdrawn: i.state == crate::evidence::domain::State::Withdrawn,
+        })
+        .collect()
+}
+
+/// A key document for reading: a library item (as it is now) or a free link.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub title: String,
+    /// A free link's web address.
+    pub url: String,
+    /// The library item, when chosen from the library and still there.
+    pub evidence: Option<EvidenceChoice>,
+    /// The id of a library item that is no longer in the library.
+    pub missing: Option<String>,
+}
+
+/// Likely personal information in a summary's text: what kind and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextFinding {
+    /// `email_address`, `nhs_number` … and in words.
+    pub kind: &'static str,
+    pub label: &'static str,
+    /// The form field it is in, and the part in words ("Quotation 1").
+    pub field: String,
+    pub part: String,
+    pub line: u32,
+    /// "Quotation 1, line 2".
+    pub place: String,
+}
+
+/// Runs the personal-information checker over every text of the content (see
+/// `domain::text_parts`). The matched text is not kept: the finding says what and where.
+pub fn text_findings(content: &Content) -> Vec<TextFinding> {
+    let mut out = Vec::new();
+    for (field, part, text) in super::domain::text_parts(content) {
+        let multiline = text.contains('\n');
+        for f in pii::scan(&text) {
+            let line = match f.location {
+                pii::Location::Line { line } => line,
+                _ => 1,
+            };
+            let place = if multiline { format!("{part}, line {line}") } else { part.clone() };
+            out.push(TextFinding {
+                kind: f.kind.as_str(),
+                label: f.kind.label(),
+                field: field.clone(),
+                part: part.clone(),
+                line,
+                place,
+            });
+        }
+    }
+    out
+}
+
+/// Content for reading: the normalised content, its score's words, its key documents as the
+/// library has them now, and likely personal information in its text.
 #[derive(Debug, Clone, Serialize)]
 pub struct ContentView {
     pub content: Content,
     pub score_label: Option<String>,
     pub empty: bool,
+    pub documents: Vec<DocumentView>,
+    pub findings: Vec<TextFinding>,
 }
 
-pub fn content_view(framework: &Framework, content: &Content) -> ContentView {
+pub fn content_view(
+    framework: &Framework,
+    content: &Content,
+    library: Option<&Library>,
+    statement: QualityStatementId,
+) -> ContentView {
     let content = content.normalised();
+    let documents = content
+        .documents
+        .iter()
+        .map(|d| {
+            let item = d.evidence_id.and_then(|id| library.and_then(|l| l.item(id)));
+            let evidence =
+                item.and_then(|i| library.map(|l| evidence_choice(l.assessment.id, i, statement, true)));
+            DocumentView {
+                title: evidence.as_ref().map_or_else(|| d.title.clone(), |e| e.title.clone()),
+                url: d.url.clone(),
+                missing: d.evidence_id.filter(|_| evidence.is_none()).map(|id| id.to_string()),
+                evidence,
+            }
+        })
+        .collect();
     ContentView {
         score_label: content.score.map(|s| score_label(framework, s)),
         empty: content == Content::default(),
+        findings: text_findings(&content),
+        documents,
         content,
     }
 }
@@ -167,6 +347,9 @@ pub struct QuoteOption {
     pub text: String,
     pub count: u64,
     pub items: String,
+    /// The kinds of personal information it likely holds, in words ("an email address"); empty
+    /// when none.
+    pub personal_information: String,
 }
 
 /// A short key for a free-text answer, so "Use this" finds it again whatever else arrives.
@@ -186,6 +369,7 @@ pub fn quote_options(given: &[Collated]) -> Vec<QuoteOption> {
             text: c.text.clone(),
             count: c.count,
             items: c.items.join(", "),
+            personal_information: pii::describe_kinds(&c.personal_information),
         })
         .collect()
 }
@@ -359,8 +543,12 @@ mod tests {
 
     #[test]
     fn a_quotation_goes_in_the_first_empty_slot() {
-        let quotes =
-            vec![Collated { text: "Supervision audits".into(), count: 3, items: vec!["QS1.1".into()] }];
+        let quotes = vec![Collated {
+            text: "Supervision audits".into(),
+            count: 3,
+            items: vec!["QS1.1".into()],
+            personal_information: vec![],
+        }];
         let mut content = Content {
             quotations: vec![
                 Quotation { text: "Kept".into(), source: "A carer".into() },
@@ -394,6 +582,7 @@ mod tests {
             responses: vec![],
             thresholds: Default::default(),
             round: None,
+            ready_evidence: Default::default(),
         })
     }
 }

@@ -617,3 +617,94 @@ async fn the_round_filter_limits_every_figure_to_one_round() {
     // An empty choice is every round.
     assert_eq!(page(&app, &lead, &format!("/assessments/{id}/analysis?round=")).await.0, 200);
 }
+
+/// Adds a link item supporting `statements` to the evidence library through the API.
+async fn evidence_item(
+    app: &TestApp,
+    token: &str,
+    assessment: &str,
+    title: &str,
+    statements: &[&str],
+) -> String {
+    let body = json!({"title": title, "document_type": "performance_report",
+        "link": "https://www.example.gov.uk/report.pdf", "quality_statements": statements});
+    let response = app
+        .client
+        .post(format!("{}/api/v1/assessments/{assessment}/evidence", app.address))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 201, "adding {title}");
+    let item: Value = response.json().await.expect("json");
+    item["id"].as_str().expect("id").to_owned()
+}
+
+async fn evidence_state(app: &TestApp, client: &reqwest::Client, assessment: &str, item: &str, state: &str) {
+    let action = format!("/assessments/{assessment}/evidence/{item}/state");
+    let response = app.post_form_with(client, "/account", &action, &[("state", state)]).await;
+    assert_eq!(response.status().as_u16(), 303, "{state}");
+}
+
+/// Ready items counted for QS1 and QS2 in the API, on the dashboard and on QS1's page.
+async fn processes(app: &TestApp, client: &reqwest::Client, assessment: &str, token: &str) -> (u64, u64) {
+    let (status, json) = api_get(app, &format!("/api/v1/assessments/{assessment}/analysis"), token).await;
+    assert_eq!(status, 200, "{json}");
+    let ready = |qs: &str| {
+        let statement = json["quality_statements"]
+            .as_array()
+            .and_then(|list| list.iter().find(|q| q["id"] == qs))
+            .expect("the statement");
+        let n = statement["processes"]["ready_items"].as_u64().expect("ready_items");
+        assert_eq!(statement["processes"]["covered"], n > 0);
+        assert_eq!(statement["evidence_categories"].as_array().map(Vec::len), Some(3), "unchanged");
+        n
+    };
+    let (qs1, qs2) = (ready("QS1"), ready("QS2"));
+    let (_, body) = page(app, client, &format!("/assessments/{assessment}/analysis")).await;
+    let html = scraper::Html::parse_document(&body);
+    let rows = select_texts(&html, "#processes-table tbody tr");
+    assert!(rows[0].starts_with("QS1 ") && rows[0].contains(&format!(" {qs1} ")), "{rows:?}");
+    assert!(rows[1].starts_with("QS2 ") && rows[1].contains(&format!(" {qs2} ")), "{rows:?}");
+    let (_, body) = page(app, client, &format!("/assessments/{assessment}/analysis/QS1")).await;
+    let status = select_texts(&scraper::Html::parse_document(&body), "#processes-status").join(" ");
+    let expected = match qs1 {
+        0 => "Not covered Not covered: no ready item in the evidence library".to_owned(),
+        1 => "Covered Covered: 1 ready item in the evidence library".to_owned(),
+        n => format!("Covered Covered: {n} ready items in the evidence library"),
+    };
+    assert_eq!(status, expected);
+    (qs1, qs2)
+}
+
+#[tokio::test]
+async fn ready_evidence_items_count_as_processes_evidence_and_are_never_stale() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (world, s) = setup(&app).await;
+        let lead = signed_in(&app, &world.lead, PASSWORD).await;
+        // Some answers, so the analysis has figures to cache.
+        for r in 0..5 {
+            post_response(&app, &s.round_token, &format!("p{r}"), &response(&s.groups[0], 3, "Audit", ""))
+                .await;
+        }
+        let both =
+            evidence_item(&app, &s.lead_token, &s.assessment, "Performance report", &["QS1", "QS2"]).await;
+        let one = evidence_item(&app, &s.lead_token, &s.assessment, "Waiting times", &["QS1"]).await;
+        assert_eq!(
+            processes(&app, &lead, &s.assessment, &s.lead_token).await,
+            (0, 0),
+            "{backend:?}: drafts count for nothing"
+        );
+        assert_eq!(processes(&app, &lead, &s.assessment, &s.lead_token).await, (0, 0), "read again (cached)");
+        evidence_state(&app, &lead, &s.assessment, &both, "ready").await;
+        assert_eq!(processes(&app, &lead, &s.assessment, &s.lead_token).await, (1, 1));
+        evidence_state(&app, &lead, &s.assessment, &one, "ready").await;
+        assert_eq!(processes(&app, &lead, &s.assessment, &s.lead_token).await, (2, 1));
+        evidence_state(&app, &lead, &s.assessment, &both, "withdrawn").await;
+        assert_eq!(processes(&app, &lead, &s.assessment, &s.lead_token).await, (1, 0));
+        evidence_state(&app, &lead, &s.assessment, &one, "draft").await;
+        assert_eq!(processes(&app, &lead, &s.assessment, &s.lead_token).await, (0, 0));
+    }
+}

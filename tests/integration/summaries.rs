@@ -755,3 +755,349 @@ fn the_rating_command() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("score 2 is three"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Key documents from the evidence library; personal information in Stage 1 and Stage 2 text.
+
+/// Adds a link item to an assessment's evidence library through the API; returns its id.
+async fn evidence_item(
+    app: &TestApp,
+    token: &str,
+    assessment: &str,
+    title: &str,
+    statements: &[&str],
+) -> String {
+    let body = json!({"title": title, "document_type": "policy_and_procedures",
+        "link": format!("https://www.example.gov.uk/{}.pdf", title.len()), "quality_statements": statements});
+    let response = app
+        .client
+        .post(format!("{}/api/v1/assessments/{assessment}/evidence", app.address))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 201, "adding {title}");
+    let item: Value = response.json().await.expect("json");
+    item["id"].as_str().expect("id").to_owned()
+}
+
+/// Moves an evidence item to `state` through its page.
+async fn evidence_state(app: &TestApp, client: &reqwest::Client, assessment: &str, item: &str, state: &str) {
+    let action = format!("{PREFIX}/{assessment}/evidence/{item}/state");
+    let (status, _, body) = post(app, client, "/account", &action, &[("state", state)]).await;
+    assert_eq!(status, 303, "{state}: {:?}", errors(&body));
+}
+
+fn checkbox<'a>(doc: &'a scraper::Html, name: &str) -> Option<scraper::ElementRef<'a>> {
+    let sel = scraper::Selector::parse(&format!("input[type=checkbox][name=\"{name}\"]")).expect("selector");
+    doc.select(&sel).next()
+}
+
+#[tokio::test]
+async fn key_documents_are_chosen_from_the_evidence_library_and_shown_with_their_state() {
+    for backend in backends() {
+        let s = stage2(backend).await;
+        let lead = signed_in(&s.app, &s.world.lead).await;
+        let token = s.lead_token.clone();
+        let a = s.assessment.clone();
+        let strategy = evidence_item(&s.app, &token, &a, "Carers strategy 2025 to 2028", &["QS1"]).await;
+        let market = evidence_item(&s.app, &token, &a, "Market position statement", &["QS6"]).await;
+        let old = evidence_item(&s.app, &token, &a, "Old assessment policy", &["QS1"]).await;
+        evidence_state(&s.app, &lead, &a, &strategy, "ready").await;
+        evidence_state(&s.app, &lead, &a, &old, "withdrawn").await;
+
+        // The form offers the library: items supporting QS1 first, the others after, each with
+        // its state and type; withdrawn items are not offered; no free web address to type.
+        let show = summary_path(&s, "QS1");
+        let edit = format!("{show}/edit");
+        let (status, body) = page(&s.app, &lead, &edit).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let doc = html(&body);
+        let first = checkbox(&doc, &format!("evidence_{strategy}")).expect("the strategy is offered");
+        assert_eq!(first.value().attr("id"), Some("documents"), "the first checkbox is the field");
+        assert!(checkbox(&doc, &format!("evidence_{market}")).is_some(), "other items are offered too");
+        assert!(checkbox(&doc, &format!("evidence_{old}")).is_none(), "withdrawn items are not offered");
+        let legends = select_texts(&doc, "legend");
+        let supporting = legends.iter().position(|l| l == "Items supporting QS1").expect("{legends:?}");
+        let others = legends.iter().position(|l| l == "Other items in the library").expect("{legends:?}");
+        assert!(supporting < others);
+        assert!(body.contains("Ready · Policy and procedures · supports QS1"), "{body}");
+        assert!(body.contains("Draft · Policy and procedures · supports QS6"));
+        assert!(field(&body, "document_1_url").is_none(), "no empty free-link slots");
+
+        // Chosen and saved: on the summary, as links to the library's item and its link.
+        let mut fields = vec![("ambition", "Carers are supported".to_owned())];
+        let (k1, k2) = (format!("evidence_{strategy}"), format!("evidence_{market}"));
+        fields.push((k1.as_str(), "yes".to_owned()));
+        fields.push((k2.as_str(), "yes".to_owned()));
+        let (status, location, body) = save(&s, &lead, "QS1", &fields, "0").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{show}?done=saved").as_str()),
+            "{:?}",
+            errors(&body)
+        );
+        let (_, body) = page(&s.app, &lead, &show).await;
+        let doc = html(&body);
+        let links: Vec<(String, String)> = doc
+            .select(&scraper::Selector::parse(".app-key-documents a").expect("selector"))
+            .map(|e| (e.value().attr("href").unwrap_or_default().to_owned(), e.text().collect::<String>()))
+            .collect();
+        assert_eq!(
+            links[0],
+            (format!("{PREFIX}/{a}/evidence/{strategy}"), "Carers strategy 2025 to 2028".to_owned())
+        );
+        assert_eq!(links[1].0, "https://www.example.gov.uk/28.pdf", "{links:?}");
+        assert!(links.iter().any(|(href, _)| *href == format!("{PREFIX}/{a}/evidence/{market}")));
+        let tags = select_texts(&doc, ".app-key-documents .govuk-tag");
+        assert_eq!(tags, ["Ready", "Draft"]);
+
+        // The API names the library items.
+        let (status, json) = api(&s, &format!("/api/v1/assessments/{a}/summaries/QS1"), &token).await;
+        assert_eq!(status, 200, "{json}");
+        assert_eq!(json["evidence_ids"], json!([strategy, market]));
+        assert_eq!(json["documents"][0]["evidence_id"], strategy.as_str());
+        assert_eq!(json["documents"][0]["evidence"]["state"], "ready");
+        assert_eq!(json["documents"][0]["evidence"]["document_type"], "policy_and_procedures");
+        assert_eq!(json["documents"][0]["url"], Value::Null);
+        assert_eq!(json["content"]["documents"][1]["evidence_id"], market.as_str());
+        let (status, _) = api(&s, &format!("/api/v1/assessments/{a}/summaries/QS99"), &token).await;
+        assert_eq!(status, 404);
+
+        // The form shows what is chosen; the same choices again save nothing.
+        let (_, body) = page(&s.app, &lead, &edit).await;
+        let doc = html(&body);
+        assert!(checkbox(&doc, &k1).and_then(|e| e.value().attr("checked")).is_some(), "chosen stays ticked");
+        let (_, location, _) = save(&s, &lead, "QS1", &fields, "1").await;
+        assert_eq!(location, format!("{show}?done=unchanged"));
+
+        // Another council's item, something that is not an id, a withdrawn item: refused with a
+        // message, what was typed kept, nothing saved.
+        let other_token = selfassess::accounts::service::cli_token(&s.app.db, &s.world.other_lead, "o", 1)
+            .await
+            .expect("token")
+            .token;
+        let body = json!({"title": "Theirs", "period_start": "2026-04-01", "period_end": "2027-03-31", "framework": "cqc-la-2023"});
+        let response = s
+            .app
+            .client
+            .post(format!("{}/api/v1/assessments", s.app.address))
+            .bearer_auth(&other_token)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 201);
+        let theirs: Value = response.json().await.expect("json");
+        let their_item =
+            evidence_item(&s.app, &other_token, theirs["id"].as_str().expect("id"), "Their policy", &["QS1"])
+                .await;
+        for (bad, message) in [
+            (
+                format!("evidence_{their_item}"),
+                "A document you chose is not in this assessment's evidence library: choose from the list",
+            ),
+            (
+                "evidence_not-an-id".to_owned(),
+                "A document you chose is not in this assessment's evidence library: choose from the list",
+            ),
+            (
+                format!("evidence_{old}"),
+                "\u{201c}Old assessment policy\u{201d} is withdrawn from the evidence library: choose another document",
+            ),
+        ] {
+            let mut typed = vec![("ambition", "Changed, with a bad choice".to_owned())];
+            typed.push((k1.as_str(), "yes".to_owned()));
+            typed.push((bad.as_str(), "yes".to_owned()));
+            let (status, _, body) = save(&s, &lead, "QS1", &typed, "1").await;
+            assert_eq!(status, 422, "{bad}");
+            assert_eq!(errors(&body), [message], "{bad}");
+            let doc = html(&body);
+            let href = doc
+                .select(&scraper::Selector::parse(".govuk-error-summary__list a").expect("selector"))
+                .next()
+                .and_then(|a| a.value().attr("href").map(str::to_owned));
+            assert_eq!(href.as_deref(), Some("#documents"));
+            assert!(doc.select(&scraper::Selector::parse("#documents").expect("selector")).next().is_some());
+            assert_eq!(field(&body, "ambition").as_deref(), Some("Changed, with a bad choice"));
+            assert_eq!(state_of(&s, "QS1").await, ("draft".to_owned(), 1), "{bad}: nothing saved");
+        }
+
+        // Withdrawn after it was chosen: still shown (and offered, ticked, to take out).
+        evidence_state(&s.app, &lead, &a, &market, "withdrawn").await;
+        let (_, body) = page(&s.app, &lead, &show).await;
+        assert!(
+            select_texts(&html(&body), ".app-key-documents .govuk-tag").contains(&"Withdrawn".to_owned())
+        );
+        let (_, body) = page(&s.app, &lead, &edit).await;
+        assert!(checkbox(&html(&body), &k2).and_then(|e| e.value().attr("checked")).is_some());
+        let (_, location, _) = save(&s, &lead, "QS1", &fields, "1").await;
+        assert_eq!(location, format!("{show}?done=unchanged"), "keeping a withdrawn choice is no change");
+    }
+}
+
+#[tokio::test]
+async fn a_summary_verified_with_free_links_stays_verified() {
+    use sha2::Digest;
+    for backend in backends() {
+        let s = stage2(backend).await;
+        let lead = signed_in(&s.app, &s.world.lead).await;
+        let verifier = signed_in(&s.app, &s.world.verifier).await;
+        let show = summary_path(&s, "QS2");
+        let fields = complete("Everyone has a timely assessment.", "3");
+        let (status, ..) = save(&s, &lead, "QS2", &fields, "0").await;
+        assert_eq!(status, 303);
+        // What a summary with a free link was stored as before the library: no evidence id.
+        let row = db_summary(&s, "QS2").await.expect("saved");
+        assert!(row.content.contains(r#""documents":[{"title":"Adult social care strategy 2025–2028","url":"https://www.example.gov.uk/asc-strategy.pdf"}]"#), "{}", row.content);
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(format!("selfassess stage 2 summary v1\n{}", row.content));
+        assert_eq!(row.content_hash, hex::encode(hasher.finalize()));
+        let (status, ..) = post(&s.app, &lead, &show, &format!("{show}/submit"), &[]).await;
+        assert_eq!(status, 303);
+        let (_, body) = page(&s.app, &verifier, &show).await;
+        let hash = field(&body, "content_hash").expect("hash");
+        let verify = [
+            ("verifier_name", "Vera Verifier"),
+            ("verifier_post", "Director"),
+            ("version", "1"),
+            ("content_hash", hash.as_str()),
+        ];
+        let (status, ..) = post(&s.app, &verifier, &show, &format!("{show}/verify"), &verify).await;
+        assert_eq!(status, 303);
+
+        // The page and the API read it as verified; the free link is kept, readable and editable.
+        let (_, body) = page(&s.app, &lead, &show).await;
+        assert!(!body.contains("Verification void"), "{body}");
+        assert!(body.contains("A link given before the evidence library"));
+        let (status, json) =
+            api(&s, &format!("/api/v1/assessments/{}/summaries/QS2", s.assessment), &s.lead_token).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (json["state"].as_str(), json["verification"].as_str()),
+            (Some("verified"), Some("valid"))
+        );
+        assert_eq!(json["documents"][0]["url"], "https://www.example.gov.uk/asc-strategy.pdf");
+        assert_eq!(json["evidence_ids"], json!([]));
+        let (_, edit) = page(&s.app, &lead, &format!("{show}/edit")).await;
+        assert_eq!(
+            field(&edit, "document_1_url").as_deref(),
+            Some("https://www.example.gov.uk/asc-strategy.pdf")
+        );
+        // Saving the form as it stands changes nothing, so the verification stands.
+        let (_, location, _) = save(&s, &lead, "QS2", &fields, "1").await;
+        assert_eq!(location, format!("{show}?done=unchanged"));
+        assert_eq!(state_of(&s, "QS2").await, ("verified".to_owned(), 1));
+        let (_, json) =
+            api(&s, &format!("/api/v1/assessments/{}/summaries/QS2", s.assessment), &s.lead_token).await;
+        assert_eq!(json["verification"], "valid");
+    }
+}
+
+/// Responses from `texts.len()` people of one group, each giving their text as the evidence
+/// they have for every QS1 item, rating 3.
+async fn respond_with(s: &Stage2, group: &str, texts: &[&str], tag: &str) {
+    for (r, text) in texts.iter().enumerate() {
+        let answers: Vec<Value> = (1..=14)
+            .map(
+                |i| json!({"item": format!("QS1.{i}"), "rating": 3, "evidence": text, "evidence_needed": ""}),
+            )
+            .collect();
+        let status = s
+            .app
+            .client
+            .post(format!("{}/api/v1/rounds/{}/responses", s.app.address, s.round_token))
+            .header("Idempotency-Key", format!("{tag}-{r}"))
+            .json(&json!({"group": group, "answers": answers}))
+            .send()
+            .await
+            .expect("sent")
+            .status();
+        assert_eq!(status, 201);
+    }
+}
+
+/// The warning shown in the list item holding `text` on a page, if any.
+fn warning_beside(body: &str, text: &str) -> Option<String> {
+    let doc = html(body);
+    let li = scraper::Selector::parse("li").expect("selector");
+    let warning = scraper::Selector::parse(".govuk-warning-text__text").expect("selector");
+    let item = doc.select(&li).rfind(|e| e.text().collect::<String>().contains(text))?;
+    item.select(&warning)
+        .next()
+        .map(|w| w.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+#[tokio::test]
+async fn personal_information_in_stage1_answers_and_stage2_text_is_flagged() {
+    for backend in backends() {
+        let s = stage2(backend).await;
+        let lead = signed_in(&s.app, &s.world.lead).await;
+        let texts = [
+            "Ask j.bloggs@example.org for the audit",
+            "Case notes for NHS number 943 476 5919",
+            "Contract 943 476 5918 with the provider",
+            "Case file audit",
+            "Case file audit",
+            "Case file audit",
+        ];
+        respond_with(&s, &s.groups[0], &texts, "pii").await;
+
+        // The Stage 1 analysis page: a warning beside each answer that likely holds personal
+        // information, saying what kind; none beside the others (an NHS-like number with a
+        // wrong check digit is not one).
+        let (status, body) = page(&s.app, &lead, &format!("{PREFIX}/{}/analysis/QS1", s.assessment)).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let email =
+            warning_beside(&body, "j.bloggs@example.org").expect("a warning beside the email address");
+        assert!(email.contains("may hold personal information: an email address"), "{email}");
+        assert!(!email.contains("bloggs"), "the warning does not repeat the text");
+        let nhs = warning_beside(&body, "943 476 5919").expect("a warning beside the NHS number");
+        assert!(nhs.contains("an NHS number"), "{nhs}");
+        assert_eq!(warning_beside(&body, "943 476 5918"), None);
+        assert_eq!(warning_beside(&body, "Case file audit"), None);
+
+        // The quotation picker warns the same way.
+        let edit = format!("{}/edit", summary_path(&s, "QS1"));
+        let (_, body) = page(&s.app, &lead, &edit).await;
+        let email = warning_beside(&body, "j.bloggs@example.org").expect("the picker warns");
+        assert!(email.contains("may hold personal information: an email address"), "{email}");
+        assert!(warning_beside(&body, "943 476 5919").is_some_and(|w| w.contains("an NHS number")));
+        assert_eq!(warning_beside(&body, "943 476 5918"), None);
+
+        // Stage 2 text: saved all the same, and the findings say what and where.
+        let fields = vec![
+            ("ambition", "Timely assessments".to_owned()),
+            ("quotation_1_text", "They listened.\nRing Mrs Patel on 01632 960123 to hear more.".to_owned()),
+            ("quotation_1_source", "An unpaid carer".to_owned()),
+        ];
+        let (status, ..) = save(&s, &lead, "QS1", &fields, "0").await;
+        assert_eq!(status, 303, "warnings do not stop saving");
+        let (_, body) = page(&s.app, &lead, &summary_path(&s, "QS1")).await;
+        let findings = select_texts(&html(&body), "#personal-information li");
+        assert_eq!(
+            findings,
+            ["Name after a title in Quotation 1, line 2", "Telephone number in Quotation 1, line 2"],
+            "{backend:?}"
+        );
+        let (_, body) = page(&s.app, &lead, &edit).await;
+        let doc = html(&body);
+        let hrefs: Vec<&str> = doc
+            .select(&scraper::Selector::parse("#personal-information a").expect("selector"))
+            .filter_map(|a| a.value().attr("href"))
+            .collect();
+        assert_eq!(hrefs, ["#quotation_1_text", "#quotation_1_text"]);
+        let (_, json) =
+            api(&s, &format!("/api/v1/assessments/{}/summaries/QS1", s.assessment), &s.lead_token).await;
+        let kinds: Vec<&str> = json["personal_information_findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(kinds, ["name_after_title", "phone_number"]);
+        assert_eq!(json["personal_information_findings"][1]["field"], "quotation_1_text");
+        assert!(!json["personal_information_findings"].to_string().contains("960123"), "no matched text");
+    }
+}

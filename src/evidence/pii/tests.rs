@@ -611,3 +611,19 @@ fn precision_and_recall_on_handwritten_sentences() {
     assert!(fn_all <= 2, "missed {fn_all}: {notes:#?}");
     assert!(fp_all <= 3, "false positives {fp_all}: {notes:#?}");
 }
+
+#[test]
+fn kinds_in_words_for_warnings() {
+    assert_eq!(
+        super::kinds("Write to j.smith@example.org or ring 01632 960123"),
+        [Kind::EmailAddress, Kind::PhoneNumber]
+    );
+    assert!(super::kinds("Contract 943 476 5918").is_empty(), "a wrong check digit is no NHS number");
+    assert_eq!(describe_kinds(&[]), "");
+    assert_eq!(describe_kinds(&[Kind::NhsNumber]), "an NHS number");
+    assert_eq!(describe_kinds(&[Kind::EmailAddress, Kind::Postcode]), "an email address and a postcode");
+    assert_eq!(
+        describe_kinds(&[Kind::NhsNumber, Kind::Postcode, Kind::DateOfBirth]),
+        "an NHS number, a postcode and a date of birth"
+    );
+}
