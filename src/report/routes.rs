@@ -621,7 +621,7 @@ async fn start_export(
     };
     let export = exports::start(&state, &actor, id, format).await?;
     // Quick exports go straight to the file; a slow one shows its progress page.
-    match export.wait(exports::WAIT).await {
+    match export.wait(state.limits.export_wait).await {
         Some(Ok(_)) => {
             Ok(Redirect::to(&format!("/assessments/{id}/report/exports/{}/download", export.id))
                 .into_response())

@@ -48,6 +48,8 @@ pub struct Limits {
     pub upload_bytes: usize,
     /// How long an import request waits for its work before showing the progress page.
     pub import_wait: Duration,
+    /// How long a request for a Stage 3 export waits before showing its progress page.
+    pub export_wait: Duration,
 }
 
 impl Default for Limits {
@@ -59,7 +61,7 @@ impl Default for Limits {
 impl Limits {
     pub fn with_upload_mb(mb: u64) -> Self {
         let bytes = usize::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
-        Limits { upload_bytes: bytes, import_wait: IMPORT_WAIT }
+        Limits { upload_bytes: bytes, import_wait: IMPORT_WAIT, export_wait: crate::report::exports::WAIT }
     }
 
     /// The body limit and time limit of a request.

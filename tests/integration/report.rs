@@ -639,3 +639,38 @@ async fn the_demo_councils_document_has_the_toolkits_structure() {
         .expect("QS9");
     assert_eq!(doc.blocks[qs9 + 2], Block::Paragraph { text: "Not written yet.".into() });
 }
+
+/// An export slower than the wait (here no wait at all) shows its progress page, which offers
+/// the file once it is made; the page works without JavaScript (a "Check progress" button).
+#[tokio::test]
+async fn a_slow_export_shows_its_progress_then_the_download() {
+    let app = crate::helpers::spawn_app_configured(crate::helpers::Backend::Sqlite, |c| {
+        c.limits.export_wait = std::time::Duration::ZERO;
+    })
+    .await;
+    let (world, s) = setup(&app).await;
+    let lead = signed_in(&app, &world.lead).await;
+    let base = format!("/assessments/{}/report", s.assessment);
+    let (status, location, _) = post(&app, &lead, &format!("{base}/exports"), &[("format", "html")]).await;
+    assert_eq!(status, 303);
+    assert!(
+        location.starts_with(&format!("{base}/exports/")) && !location.ends_with("/download"),
+        "{location}"
+    );
+    let mut body = String::new();
+    for _ in 0..100 {
+        let (status, page) = page(&app, &lead, &location).await;
+        assert_eq!(status, 200);
+        body = page;
+        if body.contains("Your document is ready") {
+            break;
+        }
+        assert!(body.contains("Making the document") && body.contains("Check progress"), "{body}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(body.contains("Your document is ready"), "{body}");
+    let response = app.get_with(&lead, &format!("{location}/download")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(response.text().await.expect("body").contains("Section A: Overview and summary"));
+}
