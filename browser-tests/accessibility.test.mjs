@@ -8,8 +8,9 @@
 //      inviting an assessment lead, starting an assessment and setting up a
 //      survey round (with some responses sent to its link through the API, so
 //      that the Stage 1 analysis pages have figures, charts and a withheld
-//      group to show), writing and then changing the Stage 2 summary of QS1
-//      (so that its versions page shows a difference), and uploading a survey
+//      group to show), writing (with a key document from the evidence
+//      library) and then changing the Stage 2 summary of QS1 (so that its
+//      versions page shows a difference), and uploading a survey
 //      tool's export and (in a second assessment, as a person has one import
 //      pending per assessment) a
 //      completed checklist, and adding two evidence items (a link, and a
@@ -17,7 +18,8 @@
 //      review), through the pages in the browser: from "/", the
 //      council page and the pages that forms lead to (the workshop page for
 //      QS1, the import pages, the export's column mapping and the checklist's
-//      preview), the crawler sharing the browser's cookies. Of the second
+//      preview), the crawler sharing the browser's cookies (it reaches the
+//      Stage 3 document's pages from the assessment page). Of the second
 //      assessment's pages, only the checklist's preview is checked: the others
 //      are the first one's pages again.
 //      Public pages whose content is the same as signed out (or as the
@@ -99,6 +101,14 @@ const EXPECTED_SIGNED_IN_PATHS = [
   `${ASSESSMENT}/evidence/new`,
   `${ASSESSMENT}/evidence/coverage`,
   `${ASSESSMENT}/evidence/settings`,
+  // Stage 3: the document's overview links to each section (the administrator
+  // may write every quality statement's part) and to the readiness page.
+  `${ASSESSMENT}/report`,
+  `${ASSESSMENT}/report/a`,
+  ...Array.from({ length: 9 }, (_, i) => `${ASSESSMENT}/report/b/QS${i + 1}`),
+  `${ASSESSMENT}/report/c`,
+  `${ASSESSMENT}/report/d`,
+  `${ASSESSMENT}/report/readiness`,
   "/accessibility",
   "/frameworks",
   FRAMEWORK,
@@ -430,27 +440,6 @@ async function setUpCouncil(context, app) {
         }
       }
     });
-    await step("writing QS1's Stage 2 summary, then changing it (two versions to compare)", async () => {
-      const edit = `${app.baseUrl}${assessmentPath}/summaries/QS1/edit`;
-      const save = async () => {
-        await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Save summary", exact: true }).click()]);
-        assert.equal(new URL(page.url()).pathname, `${assessmentPath}/summaries/QS1`, `saving the summary failed: ${await page.locator("main").innerText()}`);
-      };
-      await page.goto(edit);
-      await page.locator("#ambition").fill(SUMMARY.ambition);
-      await page.locator("#strength_1_statement").fill(SUMMARY.strength);
-      await page.locator("#strength_1_how_we_know").fill(SUMMARY.howWeKnow);
-      await page.locator("#quotation_1_text").fill(SUMMARY.quotation);
-      await page.locator("#quotation_1_source").fill("An unpaid carer");
-      await page.locator("#document_1_title").fill("Adult social care strategy");
-      await page.locator("#document_1_url").fill("https://www.example.gov.uk/strategy.pdf");
-      await page.getByRole("radio", { name: "3: Evidence shows a good standard" }).check();
-      await page.locator("#rationale").fill("Most of the evidence shows a good standard.");
-      await save();
-      await page.goto(edit);
-      await page.locator("#ambition").fill(SUMMARY.changed);
-      await save();
-    });
     const evidencePaths = await step("adding evidence: a link item, and a file item holding personal information", async () => {
       const add = async ({ title, type, link, file, ir }) => {
         await page.goto(`${app.baseUrl}${assessmentPath}/evidence/new`);
@@ -478,6 +467,27 @@ async function setUpCouncil(context, app) {
         ir: "IR5",
       });
       return [linkItem, fileItem, `${fileItem}/edit`];
+    });
+    await step("writing QS1's Stage 2 summary, then changing it (two versions to compare)", async () => {
+      const edit = `${app.baseUrl}${assessmentPath}/summaries/QS1/edit`;
+      const save = async () => {
+        await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Save summary", exact: true }).click()]);
+        assert.equal(new URL(page.url()).pathname, `${assessmentPath}/summaries/QS1`, `saving the summary failed: ${await page.locator("main").innerText()}`);
+      };
+      await page.goto(edit);
+      await page.locator("#ambition").fill(SUMMARY.ambition);
+      await page.locator("#strength_1_statement").fill(SUMMARY.strength);
+      await page.locator("#strength_1_how_we_know").fill(SUMMARY.howWeKnow);
+      await page.locator("#quotation_1_text").fill(SUMMARY.quotation);
+      await page.locator("#quotation_1_source").fill("An unpaid carer");
+      // A key document, chosen from the evidence library.
+      await page.getByRole("checkbox", { name: "Carers strategy 2026 to 2029", exact: true }).check();
+      await page.getByRole("radio", { name: "3: Evidence shows a good standard" }).check();
+      await page.locator("#rationale").fill("Most of the evidence shows a good standard.");
+      await save();
+      await page.goto(edit);
+      await page.locator("#ambition").fill(SUMMARY.changed);
+      await save();
     });
     const mappingPath = await step("uploading a survey tool's export", async () => {
       await page.goto(`${app.baseUrl}${assessmentPath}/import/survey`);
