@@ -353,8 +353,12 @@ pub struct SectionC {
 impl SectionC {
     pub fn from_form(form: &HashMap<String, String>) -> (SectionC, Vec<Problem>) {
         let c = SectionC { process: form.get("process").map(|v| tidy(v)).unwrap_or_default() };
-        let problems = too_long("process", "Our process", &c.process, FIELD_CHARS).into_iter().collect();
+        let problems = c.problems();
         (c, problems)
+    }
+
+    pub fn problems(&self) -> Vec<Problem> {
+        too_long("process", "Our process", &self.process, FIELD_CHARS).into_iter().collect()
     }
 }
 

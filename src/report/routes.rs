@@ -109,6 +109,27 @@ fn saved_redirect(path: String, saved: Saved) -> Response {
     Redirect::to(&format!("{path}?done={done}")).into_response()
 }
 
+/// A save's outcome: the redirect back to `path`, or the problems to show on the form.
+fn after_save(
+    result: Result<Saved, ReportError>,
+    path: String,
+) -> Result<Result<Response, Vec<Problem>>, AppError> {
+    match result {
+        Ok(saved) => Ok(Ok(saved_redirect(path, saved))),
+        Err(ReportError::Invalid(problems)) => Ok(Err(problems)),
+        Err(e) => Err(to_app(e)),
+    }
+}
+
+/// The draft of the assessment in the path, for its assessment leads (others 403; another
+/// council's 404).
+async fn load_for_lead(state: &AppState, actor: &Actor, raw: &str) -> Result<Report, AppError> {
+    let id = crate::web::path_id(raw)?;
+    let report = service::load(&state.db, &state.frameworks, actor, id).await.map_err(to_app)?;
+    actor.can_lead(report.assessment.council_id).map_err(|d| to_app(d.into()))?;
+    Ok(report)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The document's overview
 
@@ -199,9 +220,7 @@ async fn section_a_page(
     Path(raw): Path<String>,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let id = crate::web::path_id(&raw)?;
-    let report = service::load(&state.db, &state.frameworks, &actor, id).await.map_err(to_app)?;
-    actor.can_lead(report.assessment.council_id).map_err(|d| to_app(d.into()))?;
+    let report = load_for_lead(&state, &actor, &raw).await?;
     let context = merge_maps([
         context! { banner => done_banner(query.done.as_deref()) },
         section_a_context(&report, &report.a.value, report.a.version),
@@ -217,20 +236,16 @@ async fn save_section_a(
     Path(raw): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let id = crate::web::path_id(&raw)?;
-    let report = service::load(&state.db, &state.frameworks, &actor, id).await.map_err(to_app)?;
-    actor.can_lead(report.assessment.council_id).map_err(|d| to_app(d.into()))?;
+    let report = load_for_lead(&state, &actor, &raw).await?;
+    let id = report.assessment.id;
     let ids: Vec<&str> = report.section_a_parts().iter().map(|(id, _, _)| *id).collect();
-    let (a, problems) = SectionA::from_form(&form, &ids);
+    // The service checks what the form reading checks, and more.
+    let (a, _) = SectionA::from_form(&form, &ids);
     let base = base_of(&form);
-    let problems = if problems.is_empty() {
-        match service::save_section_a(&state.db, &report, &actor, &a, base).await {
-            Ok(saved) => return Ok(saved_redirect(format!("/assessments/{id}/report/a"), saved)),
-            Err(ReportError::Invalid(problems)) => problems,
-            Err(e) => return Err(to_app(e)),
-        }
-    } else {
-        problems
+    let saved = service::save_section_a(&state.db, &report, &actor, &a, base).await;
+    let problems = match after_save(saved, format!("/assessments/{id}/report/a"))? {
+        Ok(redirect) => return Ok(redirect),
+        Err(problems) => problems,
     };
     let base =
         if problems.iter().any(|p| p.field == "base_version") { report.a.version } else { base.unwrap_or(0) };
@@ -357,15 +372,11 @@ async fn save_statement(
         }
         _ => None,
     };
-    let (part, problems) = StatementPart::from_form(&form, started_from, &report.limits);
-    let problems = if problems.is_empty() {
-        match service::save_statement(&state.db, &report, &actor, qs, &part, base).await {
-            Ok(saved) => return Ok(saved_redirect(format!("/assessments/{id}/report/b/{qs}"), saved)),
-            Err(ReportError::Invalid(problems)) => problems,
-            Err(e) => return Err(to_app(e)),
-        }
-    } else {
-        problems
+    let (part, _) = StatementPart::from_form(&form, started_from, &report.limits);
+    let saved = service::save_statement(&state.db, &report, &actor, qs, &part, base).await;
+    let problems = match after_save(saved, format!("/assessments/{id}/report/b/{qs}"))? {
+        Ok(redirect) => return Ok(redirect),
+        Err(problems) => problems,
     };
     let base = if problems.iter().any(|p| p.field == "base_version") {
         entry.part.version
@@ -441,9 +452,7 @@ async fn section_c_page(
     Path(raw): Path<String>,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let id = crate::web::path_id(&raw)?;
-    let report = service::load(&state.db, &state.frameworks, &actor, id).await.map_err(to_app)?;
-    actor.can_lead(report.assessment.council_id).map_err(|d| to_app(d.into()))?;
+    let report = load_for_lead(&state, &actor, &raw).await?;
     let context = context! {
         banner => done_banner(query.done.as_deref()),
         ..section_c_context(&state, &actor, &report, &report.c.value.process, report.c.version, &HashMap::new()).await?
@@ -458,19 +467,14 @@ async fn save_section_c(
     Path(raw): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let id = crate::web::path_id(&raw)?;
-    let report = service::load(&state.db, &state.frameworks, &actor, id).await.map_err(to_app)?;
-    actor.can_lead(report.assessment.council_id).map_err(|d| to_app(d.into()))?;
-    let (c, problems) = SectionC::from_form(&form);
+    let report = load_for_lead(&state, &actor, &raw).await?;
+    let id = report.assessment.id;
+    let (c, _) = SectionC::from_form(&form);
     let base = base_of(&form);
-    let problems = if problems.is_empty() {
-        match service::save_section_c(&state.db, &report, &actor, &c, base).await {
-            Ok(saved) => return Ok(saved_redirect(format!("/assessments/{id}/report/c"), saved)),
-            Err(ReportError::Invalid(problems)) => problems,
-            Err(e) => return Err(to_app(e)),
-        }
-    } else {
-        problems
+    let saved = service::save_section_c(&state.db, &report, &actor, &c, base).await;
+    let problems = match after_save(saved, format!("/assessments/{id}/report/c"))? {
+        Ok(redirect) => return Ok(redirect),
+        Err(problems) => problems,
     };
     let base =
         if problems.iter().any(|p| p.field == "base_version") { report.c.version } else { base.unwrap_or(0) };
@@ -485,9 +489,8 @@ async fn add_endorsement(
     Path(raw): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let id = crate::web::path_id(&raw)?;
-    let report = service::load(&state.db, &state.frameworks, &actor, id).await.map_err(to_app)?;
-    actor.can_lead(report.assessment.council_id).map_err(|d| to_app(d.into()))?;
+    let report = load_for_lead(&state, &actor, &raw).await?;
+    let id = report.assessment.id;
     let roles: Vec<&str> = report.sign_off_roles().iter().map(|(id, _)| *id).collect();
     let today = time::OffsetDateTime::now_utc().date();
     let (endorsement, problems) = domain::read_endorsement(&form, &roles, today);

@@ -327,6 +327,10 @@ pub async fn save_section_c(
     base: Option<i64>,
 ) -> Result<Saved, ReportError> {
     actor.can_lead(report.assessment.council_id)?;
+    let problems = c.problems();
+    if !problems.is_empty() {
+        return Err(ReportError::Invalid(problems));
+    }
     save_part(db, report, actor, "c", &report.c, c, base).await
 }
 
