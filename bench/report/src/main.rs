@@ -6,6 +6,10 @@
 //!
 //!   report [RUNS]        (default 30 runs of each, after 3 warm-up runs)
 //!
+//! Then the same for the demo council itself (`selfassess demo`, 300 respondents, in a
+//! temporary SQLite database): reading the draft, the analysis and the library and composing
+//! the document, then each format, as the export does.
+//!
 //! Prints, for each format, the median, p95 and slowest time in milliseconds and the output
 //! size. "docx (charts cached)" is the usual case (the charts' PNGs are kept by hash of their
 //! SVG across exports); "docx (cold)" draws all ten charts again each time.
@@ -55,6 +59,53 @@ fn main() {
     let pdf = time("pdf", pdf_runs, || selfassess::report::render::pdf::render(&doc).expect("pdf"));
     entries.push(("report.pdf".to_string(), pdf));
     time("zip pack (rendered files)", runs, || pack::zip(&entries).expect("zip"));
+    demo_council(runs);
+}
+
+/// The demo council's own document: made by `selfassess demo` in a temporary database, read
+/// and composed as an export does, then rendered.
+fn demo_council(runs: usize) {
+    use selfassess::report::{compose, service};
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (db, frameworks, actor, assessment) = runtime.block_on(async {
+        let url = selfassess::config::DatabaseUrl::default_in(dir.path());
+        let db = selfassess::db::Db::connect(&url).await.expect("open the database");
+        db.migrate().await.expect("migrate");
+        let frameworks = selfassess::framework::Frameworks::shipped().expect("frameworks");
+        let demo = selfassess::engagement::demo::create(&db, &frameworks, 300, 2026).await.expect("the demo");
+        let email = &demo.people.iter().find(|(role, _, _)| *role == "assessment lead").expect("a lead").1;
+        let user = selfassess::accounts::store::user_by_email(&db, email).await.expect("db").expect("the lead");
+        let via = selfassess::accounts::actor::Via::ApiToken { id: uuid::Uuid::nil() };
+        let actor =
+            selfassess::accounts::service::load_actor(&db, user.id, via).await.expect("db").expect("the lead");
+        (db, frameworks, actor, demo.assessment_id)
+    });
+    let evidence = selfassess::evidence::storage::Evidence::default();
+    let today = time::OffsetDateTime::now_utc().date();
+    let read = || {
+        runtime.block_on(async {
+            let inputs =
+                service::inputs(&db, &frameworks, &evidence, &actor, assessment).await.expect("the draft");
+            compose::document(&inputs, "Demo Borough Council", today)
+        })
+    };
+    let doc = read();
+    println!();
+    println!(
+        "the demo council's document: {} blocks, {} headings; {runs} runs each",
+        doc.blocks.len(),
+        doc.headings().len()
+    );
+    println!("{:<24} {:>10} {:>10} {:>10} {:>12}", "step", "median ms", "p95 ms", "max ms", "size");
+    time("read and compose", runs, || serde_json::to_vec(&read()).expect("json"));
+    time("docx (charts cached)", runs, || docx::render(&doc).expect("docx"));
+    time("docx (cold)", runs, || {
+        raster::clear_cache();
+        docx::render(&doc).expect("docx")
+    });
+    time("html", runs, || html::render(&doc).into_bytes());
+    time("pdf", runs.min(20), || selfassess::report::render::pdf::render(&doc).expect("pdf"));
 }
 
 /// Runs `f` three times to warm up, then `runs` times; prints the figures and returns the
