@@ -107,7 +107,10 @@ pub fn check(inputs: &Inputs) -> Readiness {
         let href = format!("{base}/b/{}", s.id);
         if s.part.version == 0 {
             let message = if s.verified_from().is_some() {
-                format!("Section B: check and save the part for {} {}, started from its verified summary", s.id, s.title)
+                format!(
+                    "Section B: check and save the part for {} {}, started from its verified summary",
+                    s.id, s.title
+                )
             } else {
                 format!("Section B: write the part for {} {}", s.id, s.title)
             };
