@@ -137,18 +137,12 @@ impl Export {
 static EXPORTS: LazyLock<Mutex<HashMap<Uuid, Arc<Export>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// Everything an export needs, read from the database first (on the request's task), so the
-/// rendering that follows touches nothing but memory.
+/// rendering that follows, on the blocking pool, touches nothing but memory.
 pub struct Material {
     pub document: ReportDocument,
-    pub evidence_csv: Vec<u8>,
-    pub evidence_xlsx: Vec<u8>,
-    pub analysis_xlsx: Vec<u8>,
     pub council: String,
-}
-
-fn failed(what: &str, e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "{what}");
-    AppError::Internal
+    /// The draft, the analysis and the library, for the pack's spreadsheets.
+    inputs: Inputs,
 }
 
 /// Reads what the document is made of (the actor must be able to read the assessment).
@@ -162,18 +156,16 @@ pub async fn material(state: &AppState, actor: &Actor, assessment_id: Uuid) -> R
         .name;
     let today = time::OffsetDateTime::now_utc().date();
     let document = super::compose::document(&inputs, &council, today);
-    let evidence_csv =
-        crate::evidence::export::csv(&inputs.library).map_err(|e| failed("evidence CSV", e))?;
-    let evidence_xlsx =
-        crate::evidence::export::xlsx(&inputs.library).map_err(|e| failed("evidence XLSX", e))?;
-    let info = crate::analysis::export::ExportInfo {
-        council: &council,
-        assessment: &inputs.report.assessment.title,
-        round: "All rounds",
-    };
-    let analysis_xlsx =
-        crate::analysis::export::xlsx(&inputs.analysis, &info).map_err(|e| failed("analysis XLSX", e))?;
-    Ok(Material { document, evidence_csv, evidence_xlsx, analysis_xlsx, council })
+    Ok(Material { document, council, inputs })
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "{what}");
+    AppError::Internal
+}
+
+fn pack_entry(entry: &str, e: impl std::fmt::Display) -> RenderError {
+    RenderError::PackEntry { entry: entry.to_owned(), reason: e.to_string() }
 }
 
 /// Renders one format (CPU only: call it on the blocking pool).
@@ -192,9 +184,21 @@ pub fn render(format: Format, material: &Material) -> Result<Vec<u8>, RenderErro
             if render::pdf_available() {
                 entries.push((name("pdf"), pdf(doc)?));
             }
-            entries.push(("section-d-evidence.xlsx".to_owned(), material.evidence_xlsx.clone()));
-            entries.push(("section-d-evidence.csv".to_owned(), material.evidence_csv.clone()));
-            entries.push(("stage-1-analysis.xlsx".to_owned(), material.analysis_xlsx.clone()));
+            let library = &material.inputs.library;
+            let evidence_xlsx = crate::evidence::export::xlsx(library)
+                .map_err(|e| pack_entry("section-d-evidence.xlsx", e))?;
+            let evidence_csv =
+                crate::evidence::export::csv(library).map_err(|e| pack_entry("section-d-evidence.csv", e))?;
+            let info = crate::analysis::export::ExportInfo {
+                council: &material.council,
+                assessment: &material.inputs.report.assessment.title,
+                round: "All rounds",
+            };
+            let analysis_xlsx = crate::analysis::export::xlsx(&material.inputs.analysis, &info)
+                .map_err(|e| pack_entry("stage-1-analysis.xlsx", e))?;
+            entries.push(("section-d-evidence.xlsx".to_owned(), evidence_xlsx));
+            entries.push(("section-d-evidence.csv".to_owned(), evidence_csv));
+            entries.push(("stage-1-analysis.xlsx".to_owned(), analysis_xlsx));
             render::pack::zip(&entries)
         }
     }

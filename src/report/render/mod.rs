@@ -40,6 +40,8 @@ pub enum RenderError {
     },
     #[error("the PDF export needs selfassess built with the `pdf` feature")]
     PdfUnavailable,
+    #[error("the pack's {entry} could not be written: {reason}")]
+    PackEntry { entry: String, reason: String },
 }
 
 /// Whether this build can make PDFs (the `pdf` cargo feature), so pages can offer the PDF or
