@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::compose::clean_title;
 use super::service::{Inputs, Report};
 use crate::evidence::domain::{Coverage, Currency, State as EvidenceState};
 use crate::evidence::pii;
@@ -49,7 +50,7 @@ pub fn text_parts(report: &Report) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for (id, title, _) in report.section_a_parts() {
         out.push((
-            format!("Section A, {}", title.trim_end_matches(['.', ' '])),
+            format!("Section A, {}", clean_title(title)),
             report.a.value.text(id).to_owned(),
             format!("{base}/a"),
         ));
@@ -87,8 +88,7 @@ pub fn check(inputs: &Inputs) -> Readiness {
     let mut sections = Vec::new();
     for (id, title, _) in report.section_a_parts() {
         if report.a.value.text(id).trim().is_empty() {
-            let title =
-                title.trim_end_matches(['.', ' ']).trim_end_matches(" (council)").trim_end_matches('.');
+            let title = clean_title(title);
             sections.push(gap(format!("Section A: write “{title}”"), format!("{base}/a#{id}")));
         }
     }
