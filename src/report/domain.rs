@@ -173,12 +173,18 @@ fn numbered(form: &HashMap<String, String>, prefix: &str) -> Vec<(usize, String)
 }
 
 impl StatementPart {
+    /// The text of every box, in the form's order.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        [&self.introduction, &self.performance]
+            .into_iter()
+            .chain(&self.strengths)
+            .chain(&self.improvements)
+            .chain([&self.priorities])
+            .map(String::as_str)
+    }
+
     pub fn words(&self) -> usize {
-        word_count(&self.introduction)
-            + word_count(&self.performance)
-            + self.strengths.iter().map(|s| word_count(s)).sum::<usize>()
-            + self.improvements.iter().map(|s| word_count(s)).sum::<usize>()
-            + word_count(&self.priorities)
+        self.texts().map(word_count).sum()
     }
 
     pub fn is_empty(&self) -> bool {

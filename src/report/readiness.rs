@@ -56,14 +56,9 @@ pub fn text_parts(report: &Report) -> Vec<(String, String, String)> {
         ));
     }
     for s in &report.statements {
-        let p = &s.part.value;
         let href = format!("{base}/b/{}", s.id);
-        let parts = [&p.introduction, &p.performance, &p.priorities]
-            .into_iter()
-            .chain(p.strengths.iter())
-            .chain(p.improvements.iter());
-        for text in parts {
-            out.push((format!("Section B, {}", s.id), text.clone(), href.clone()));
+        for text in s.part.value.texts() {
+            out.push((format!("Section B, {}", s.id), text.to_owned(), href.clone()));
         }
     }
     out.push(("Section C, our process".to_owned(), report.c.value.process.clone(), format!("{base}/c")));

@@ -121,6 +121,21 @@ fn after_save(
     }
 }
 
+/// The draft and the quality statement in the path, for those who may write its part (others
+/// 403; another council's, or a statement not in the framework, 404).
+async fn load_for_statement(
+    state: &AppState,
+    actor: &Actor,
+    raw: &str,
+    raw_qs: &str,
+) -> Result<(Report, crate::framework::QualityStatementId), AppError> {
+    let id = crate::web::path_id(raw)?;
+    let report = service::load(&state.db, &state.frameworks, actor, id).await.map_err(to_app)?;
+    let qs = service::statement_id(&report, raw_qs).map_err(to_app)?;
+    actor.can_edit_summary(report.assessment.council_id, qs).map_err(|d| to_app(d.into()))?;
+    Ok((report, qs))
+}
+
 /// The draft of the assessment in the path, for its assessment leads (others 403; another
 /// council's 404).
 async fn load_for_lead(state: &AppState, actor: &Actor, raw: &str) -> Result<Report, AppError> {
@@ -284,10 +299,12 @@ async fn statement_context(
         .section("B")
         .map(|s| s.parts.iter().map(|p| context! { title => &p.title, guidance => &p.guidance }).collect())
         .unwrap_or_default();
-    let findings: Vec<Value> = readiness::text_parts(report)
-        .into_iter()
-        .filter(|(place, _, _)| place == &format!("Section B, {qs}"))
-        .flat_map(|(_, text, _)| crate::evidence::pii::scan(&text))
+    // The saved text: what the document would carry.
+    let findings: Vec<Value> = entry
+        .part
+        .value
+        .texts()
+        .flat_map(crate::evidence::pii::scan)
         .map(|f| context! { label => f.kind.label() })
         .collect();
     Ok(context! {
@@ -326,10 +343,7 @@ async fn statement_page(
     Path((raw, raw_qs)): Path<(String, String)>,
     Query(query): Query<StatementQuery>,
 ) -> Result<Response, AppError> {
-    let id = crate::web::path_id(&raw)?;
-    let report = service::load(&state.db, &state.frameworks, &actor, id).await.map_err(to_app)?;
-    let qs = service::statement_id(&report, &raw_qs).map_err(to_app)?;
-    actor.can_edit_summary(report.assessment.council_id, qs).map_err(|d| to_app(d.into()))?;
+    let (report, qs) = load_for_statement(&state, &actor, &raw, &raw_qs).await?;
     let entry = report.statement(qs).ok_or(AppError::NotFound)?;
     let part = entry.starting_point(&report.limits);
     let context = context! {
@@ -348,17 +362,12 @@ async fn save_statement(
     Path((raw, raw_qs)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let id = crate::web::path_id(&raw)?;
-    let report = service::load(&state.db, &state.frameworks, &actor, id).await.map_err(to_app)?;
-    let qs = service::statement_id(&report, &raw_qs).map_err(to_app)?;
-    actor.can_edit_summary(report.assessment.council_id, qs).map_err(|d| to_app(d.into()))?;
+    let (report, qs) = load_for_statement(&state, &actor, &raw, &raw_qs).await?;
+    let id = report.assessment.id;
     let entry = report.statement(qs).ok_or(AppError::NotFound)?;
     let base = base_of(&form);
     if form.contains_key("restart") {
-        let part = match entry.verified_from() {
-            Some(from) => StatementPart::from_summary(&entry.summary.content, from, &report.limits),
-            None => StatementPart::default(),
-        };
+        let part = entry.from_verified_summary(&report.limits);
         let context =
             statement_context(&state, &actor, &report, qs, &part, base.unwrap_or(entry.part.version), true)
                 .await?;

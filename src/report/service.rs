@@ -63,6 +63,11 @@ impl From<EvidenceError> for ReportError {
     }
 }
 
+/// Nothing is saved while any problem remains.
+fn refuse(problems: Vec<Problem>) -> Result<(), ReportError> {
+    if problems.is_empty() { Ok(()) } else { Err(ReportError::Invalid(problems)) }
+}
+
 fn invalid(field: &str, message: impl Into<String>) -> ReportError {
     ReportError::Invalid(vec![Problem { field: field.to_owned(), message: message.into() }])
 }
@@ -111,6 +116,11 @@ impl StatementEntry {
         if self.part.version > 0 {
             return self.part.value.clone();
         }
+        self.from_verified_summary(limits)
+    }
+
+    /// The part as the verified Stage 2 summary would start it (empty when not verified).
+    pub fn from_verified_summary(&self, limits: &Limits) -> StatementPart {
         match self.verified_from() {
             Some(from) => StatementPart::from_summary(&self.summary.content, from, limits),
             None => StatementPart::default(),
@@ -292,10 +302,7 @@ pub async fn save_section_a(
     base: Option<i64>,
 ) -> Result<Saved, ReportError> {
     actor.can_lead(report.assessment.council_id)?;
-    let problems = a.problems();
-    if !problems.is_empty() {
-        return Err(ReportError::Invalid(problems));
-    }
+    refuse(a.problems())?;
     save_part(db, report, actor, "a", &report.a, a, base).await
 }
 
@@ -311,10 +318,7 @@ pub async fn save_statement(
 ) -> Result<Saved, ReportError> {
     actor.can_edit_summary(report.assessment.council_id, id)?;
     let entry = report.statement(id).ok_or(ReportError::Denied(Denied::NotFound))?;
-    let problems = part.problems(&report.limits);
-    if !problems.is_empty() {
-        return Err(ReportError::Invalid(problems));
-    }
+    refuse(part.problems(&report.limits))?;
     save_part(db, report, actor, &id.to_string(), &entry.part, part, base).await
 }
 
@@ -327,10 +331,7 @@ pub async fn save_section_c(
     base: Option<i64>,
 ) -> Result<Saved, ReportError> {
     actor.can_lead(report.assessment.council_id)?;
-    let problems = c.problems();
-    if !problems.is_empty() {
-        return Err(ReportError::Invalid(problems));
-    }
+    refuse(c.problems())?;
     save_part(db, report, actor, "c", &report.c, c, base).await
 }
 
