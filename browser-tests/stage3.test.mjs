@@ -41,7 +41,6 @@ import {
   expectErrorSummary,
   watchPageErrors,
   describeFocus,
-  NAVIGATION_TIMEOUT_MS,
 } from "./keyboard.mjs";
 
 const JOURNEY_TIMEOUT_MS = 300_000;
@@ -369,11 +368,20 @@ async function journey(t, { javaScriptEnabled }) {
     if (!file) {
       // The progress page.
       await check(`${pathOf(page)} (making the ${label})`);
-      const deadline = Date.now() + 60_000;
-      while ((await h1(page)) === "Making the document") {
-        assert.ok(Date.now() < deadline, "the export did not finish within a minute");
-        await page.waitForTimeout(1_000);
-        await page.reload({ waitUntil: "load", timeout: NAVIGATION_TIMEOUT_MS });
+      if (javaScriptEnabled) {
+        // The page checks by itself and reloads when the document is made; a
+        // reload of our own would race it (net::ERR_ABORTED).
+        await page.waitForFunction(() => document.querySelector("h1")?.textContent.trim() !== "Making the document", null, {
+          timeout: 60_000,
+        });
+        await page.waitForLoadState("load");
+      } else {
+        const deadline = Date.now() + 60_000;
+        while ((await h1(page)) === "Making the document") {
+          assert.ok(Date.now() < deadline, "the export did not finish within a minute");
+          await page.waitForTimeout(1_000);
+          await submit(page, page.getByRole("button", { name: "Check progress", exact: true }), "the Check progress button", check);
+        }
       }
       assert.equal(await h1(page), "Your document is ready", await main());
       await check(`${pathOf(page)} (the ${label} is ready)`);
