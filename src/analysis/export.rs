@@ -184,7 +184,7 @@ pub const STATEMENTS_SHEET: &str = "Quality statements";
 pub const ITEMS_SHEET: &str = "Items";
 
 /// The columns of the quality statement sheet.
-pub const STATEMENT_COLUMNS: [&str; 23] = [
+pub const STATEMENT_COLUMNS: [&str; 24] = [
     "Quality statement",
     "Theme",
     "Title",
@@ -206,6 +206,7 @@ pub const STATEMENT_COLUMNS: [&str; 23] = [
     "Differing views",
     "Evidence gaps",
     "No finding",
+    "Ready evidence of processes",
     "Evidence categories covered",
     "Note",
 ];
@@ -323,8 +324,9 @@ fn statements(sheet: &mut Worksheet, analysis: &Analysis, formats: &Formats) -> 
         sheet.write_string_with_format(0, c as u16, *heading, &formats.heading)?;
     }
     sheet.set_column_width(2, 40)?;
-    sheet.set_column_width(21, 40)?;
+    sheet.set_column_width(21, 16)?;
     sheet.set_column_width(22, 40)?;
+    sheet.set_column_width(23, 40)?;
     sheet.set_freeze_panes(1, 1)?;
     for (i, qs) in analysis.quality_statements.iter().enumerate() {
         let r = 1 + i as u32;
@@ -337,7 +339,7 @@ fn statements(sheet: &mut Worksheet, analysis: &Analysis, formats: &Formats) -> 
                 write_figure(sheet, r, 3 + j as u16, *f, formats)?;
             }
         } else {
-            write_text(sheet, r, 22, &withheld_note(k), &formats.wrap)?;
+            write_text(sheet, r, 23, &withheld_note(k), &formats.wrap)?;
         }
         if let Some(score) = &qs.indicative_score {
             sheet.write_number(r, 14, f64::from(score.percent))?;
@@ -346,9 +348,16 @@ fn statements(sheet: &mut Worksheet, analysis: &Analysis, formats: &Formats) -> 
         for (j, n) in counts.iter().enumerate() {
             sheet.write_number(r, 16 + j as u16, f64::from(*n))?;
         }
-        let covered: Vec<&str> =
-            qs.evidence_categories.iter().filter(|c| c.covered).map(|c| c.title.as_str()).collect();
-        write_text(sheet, r, 21, &covered.join("; "), &formats.wrap)?;
+        // Processes evidence comes from the evidence library, whatever the round.
+        sheet.write_number(r, 21, qs.processes.ready_items as f64)?;
+        let covered: Vec<&str> = qs
+            .evidence_categories
+            .iter()
+            .filter(|c| c.covered)
+            .map(|c| c.title.as_str())
+            .chain(qs.processes.covered.then_some("Processes"))
+            .collect();
+        write_text(sheet, r, 22, &covered.join("; "), &formats.wrap)?;
     }
     // A native chart: each quality statement's ratings 1–4 as a 100% stacked bar.
     let last = analysis.quality_statements.len() as u32;

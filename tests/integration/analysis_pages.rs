@@ -675,6 +675,22 @@ async fn processes(app: &TestApp, client: &reqwest::Client, assessment: &str, to
         n => format!("Covered Covered: {n} ready items in the evidence library"),
     };
     assert_eq!(status, expected);
+    // The workbook's quality statement sheet counts them too.
+    let (status, _, xlsx) = bytes(app, client, &format!("/assessments/{assessment}/analysis.xlsx")).await;
+    assert_eq!(status, 200);
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("an xlsx workbook");
+    let sheet = workbook.worksheet_range("Quality statements").expect("the quality statements sheet");
+    let cell =
+        |r: usize, c: usize| sheet.get_value((r as u32, c as u32)).map(|v| v.to_string()).unwrap_or_default();
+    let column = |name: &str| (0..sheet.width()).find(|&c| cell(0, c) == name).expect(name);
+    let (ready, covered) = (column("Ready evidence of processes"), column("Evidence categories covered"));
+    for (qs, n) in [("QS1", qs1), ("QS2", qs2)] {
+        let r = (1..sheet.height()).find(|&r| cell(r, 0) == qs).expect("the statement's row");
+        assert_eq!(cell(r, ready), n.to_string(), "{qs} in the workbook");
+        assert_eq!(cell(r, covered).contains("Processes"), n > 0, "{qs}: {}", cell(r, covered));
+    }
     (qs1, qs2)
 }
 

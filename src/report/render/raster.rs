@@ -138,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn draws_a_chart_with_its_text_at_twice_its_size() {
+    fn draws_a_chart_with_its_text_at_its_scale() {
         let png = draw("t", &sample_svg()).expect("draws");
         assert!(png.bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
         assert_eq!((png.width, png.height), (600, 180));
