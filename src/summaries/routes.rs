@@ -199,6 +199,8 @@ async fn show_context(
     let council_id = scope.assessment.council_id;
     let can_edit = actor.can_edit_summary(council_id, summary.statement).is_ok();
     let can_verify = actor.can_verify(council_id).is_ok();
+    let own_summary =
+        can_verify && !service::independent_of(&state.db, actor, summary).await.map_err(to_app)?;
     let events = service::history(&state.db, summary).await.map_err(to_app)?;
     let latest = |action: &str| events.iter().rev().find(|e| e.action == action);
     let returned = latest("return")
@@ -239,7 +241,8 @@ async fn show_context(
         editable => state_now.is_none_or(SummaryState::editable),
         can_submit => can_edit && matches!(state_now, Some(SummaryState::Draft | SummaryState::Returned)),
         can_withdraw => can_edit && state_now == Some(SummaryState::Submitted),
-        can_verify => can_verify && state_now == Some(SummaryState::Submitted),
+        can_verify => can_verify && !own_summary && state_now == Some(SummaryState::Submitted),
+        own_summary => own_summary && state_now == Some(SummaryState::Submitted),
         is_verifier => can_verify,
         history => serde(&history),
         done => done_message(done),

@@ -167,6 +167,20 @@ fn by<'a>(actor: &'a Actor, at: OffsetDateTime) -> By<'a> {
     By { user_id: actor.user_id, name: &actor.name, at }
 }
 
+/// Verification is a check by someone else: a verifier who saved a version of the summary or
+/// submitted it may neither verify it nor return it.
+pub const OWN_SUMMARY: &str =
+    "You wrote or submitted this summary, so another verifier must verify or return it";
+
+/// Whether the actor may verify or return this summary as far as authorship goes (the role
+/// and the state are checked elsewhere).
+pub async fn independent_of(db: &Db, actor: &Actor, summary: &Summary) -> Result<bool, SummaryError> {
+    match &summary.row {
+        Some(row) => Ok(!store::took_part_in_writing(db, row.id, actor.user_id).await?),
+        None => Ok(true),
+    }
+}
+
 fn moved_on() -> SummaryError {
     invalid("state", "Someone else changed this summary at the same moment: look at it again and retry")
 }
@@ -399,6 +413,8 @@ pub async fn return_with_comments(
     }
     if let Err(m) = domain::next(summary.state.unwrap_or(State::Draft), Action::Return) {
         problems.insert(0, Problem { field: "state".into(), message: m.into() });
+    } else if !independent_of(db, actor, &summary).await? {
+        problems.insert(0, Problem { field: "state".into(), message: OWN_SUMMARY.into() });
     }
     if !problems.is_empty() {
         return Err(SummaryError::Invalid(problems));
@@ -439,6 +455,8 @@ pub async fn verify(
             field: "state".into(),
             message: "The summary changed after you opened it: read this version, then verify it".into(),
         });
+    } else if !independent_of(db, actor, &summary).await? {
+        problems.push(Problem { field: "state".into(), message: OWN_SUMMARY.into() });
     }
     for (field, value, what) in [("verifier_name", &name, "your name"), ("verifier_post", &post, "your post")]
     {

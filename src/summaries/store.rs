@@ -111,6 +111,20 @@ pub async fn events(db: &Db, summary_id: Uuid) -> Result<Vec<EventRow>, DbError>
     .await?))
 }
 
+/// Whether `user_id` saved any version of the summary or ever submitted it for verification:
+/// such a person may not verify it.
+pub async fn took_part_in_writing(db: &Db, summary_id: Uuid, user_id: Uuid) -> Result<bool, DbError> {
+    let count: i64 = on_db!(db, pool => sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM summary_versions WHERE summary_id = $1 AND saved_by = $2) \
+              + (SELECT COUNT(*) FROM summary_events WHERE summary_id = $1 AND action = 'submit' AND actor_id = $2)",
+    )
+    .bind(summary_id)
+    .bind(user_id)
+    .fetch_one(pool)
+    .await?);
+    Ok(count > 0)
+}
+
 /// The people who lead each quality statement in a council: (statement, name).
 pub async fn statement_leads(db: &Db, council_id: Uuid) -> Result<Vec<(String, String)>, DbError> {
     Ok(on_db!(db, pool => sqlx::query_as(

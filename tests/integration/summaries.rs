@@ -126,6 +126,97 @@ async fn state_of(s: &Stage2, qs: &str) -> (String, i64) {
     (row.state, row.version)
 }
 
+/// Gives `email` another role in the test council, straight in the database.
+async fn add_role(s: &Stage2, email: &str, role: &str) {
+    let user = s.app.actor(email).await.user_id;
+    let mut tx = s.app.db.begin().await.expect("begin");
+    selfassess::accounts::store::add_membership(
+        &mut tx,
+        user,
+        s.world.council,
+        role,
+        &[],
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("membership");
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn a_verifier_who_wrote_or_submitted_a_summary_can_neither_verify_nor_return_it() {
+    for backend in backends() {
+        let s = stage2(backend).await;
+        // The quality statement lead is a verifier as well; the assessment lead is not.
+        add_role(&s, &s.world.qs_lead, "verifier").await;
+        let qs_lead = signed_in(&s.app, &s.world.qs_lead).await;
+        let lead = signed_in(&s.app, &s.world.lead).await;
+        let verifier = signed_in(&s.app, &s.world.verifier).await;
+        // QS1 written by the lead-and-verifier and submitted by the assessment lead; QS4 the
+        // other way round.
+        for (qs, writer, submitter) in [("QS1", &qs_lead, &lead), ("QS4", &lead, &qs_lead)] {
+            let show = summary_path(&s, qs);
+            let (status, ..) =
+                save(&s, writer, qs, &complete("Timely assessments for everyone.", "3"), "0").await;
+            assert_eq!(status, 303, "{backend:?} {qs}");
+            let (status, ..) = post(&s.app, submitter, &show, &format!("{show}/submit"), &[]).await;
+            assert_eq!(status, 303, "{backend:?} {qs}");
+            let before = db_summary(&s, qs).await.expect("summary");
+            let version = before.version.to_string();
+
+            let (_, body) = page(&s.app, &qs_lead, &show).await;
+            assert!(!body.contains("Verify version"), "{backend:?} {qs}: the form is not offered");
+            assert!(body.contains(selfassess::summaries::service::OWN_SUMMARY), "{body}");
+            let (status, _, body) = post(
+                &s.app,
+                &qs_lead,
+                &show,
+                &format!("{show}/verify"),
+                &[
+                    ("verifier_name", "Quinn Lead"),
+                    ("verifier_post", "Head of Service"),
+                    ("version", &version),
+                    ("content_hash", &before.content_hash),
+                ],
+            )
+            .await;
+            assert_eq!(status, 422, "{backend:?} {qs}");
+            assert_eq!(errors(&body), [selfassess::summaries::service::OWN_SUMMARY]);
+            let (status, _, body) =
+                post(&s.app, &qs_lead, &show, &format!("{show}/return"), &[("comments", "Looks fine to me")])
+                    .await;
+            assert_eq!(status, 422, "{backend:?} {qs}");
+            assert_eq!(errors(&body), [selfassess::summaries::service::OWN_SUMMARY]);
+            let after = db_summary(&s, qs).await.expect("summary");
+            assert_eq!(
+                (after.state.as_str(), after.version),
+                ("submitted", before.version),
+                "nothing changed"
+            );
+            assert_eq!(after.verifier_account, None);
+
+            // Another verifier is offered the form, and verifies it.
+            let (_, body) = page(&s.app, &verifier, &show).await;
+            assert!(body.contains(&format!("Verify version {version}")), "{backend:?} {qs}");
+            let (status, ..) = post(
+                &s.app,
+                &verifier,
+                &show,
+                &format!("{show}/verify"),
+                &[
+                    ("verifier_name", "Vera Verifier"),
+                    ("verifier_post", "Director"),
+                    ("version", &version),
+                    ("content_hash", &before.content_hash),
+                ],
+            )
+            .await;
+            assert_eq!(status, 303, "{backend:?} {qs}");
+            assert_eq!(db_summary(&s, qs).await.expect("summary").state, "verified");
+        }
+    }
+}
+
 #[tokio::test]
 async fn draft_submit_return_edit_submit_verify_and_a_change_voids_the_verification() {
     for backend in backends() {
