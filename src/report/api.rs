@@ -55,8 +55,11 @@ async fn download(state: &AppState, actor: &Actor, raw: &str, format: Format) ->
         return api_error(AppError::NotFound);
     };
     // Not found before not available: an id says nothing about what this server can make.
-    if crate::engagement::service::readable_assessment(&state.db, actor, id).await.is_err() {
-        return api_error(AppError::NotFound);
+    match crate::engagement::service::readable_assessment(&state.db, actor, id).await {
+        Ok(_) => {}
+        // A database failure is not a missing assessment.
+        Err(crate::engagement::service::EngagementError::Db(e)) => return api_error(AppError::Database(e)),
+        Err(_) => return api_error(AppError::NotFound),
     }
     if !format.available() {
         return error(

@@ -674,3 +674,28 @@ async fn a_slow_export_shows_its_progress_then_the_download() {
     assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
     assert!(response.text().await.expect("body").contains("Section A: Overview and summary"));
 }
+
+/// A database failure while looking the assessment up is a server error, not "not found".
+#[tokio::test]
+async fn an_export_through_the_api_answers_a_database_failure_with_a_server_error() {
+    use sqlx::Connection;
+    let s = stage3(crate::helpers::Backend::Sqlite).await;
+    let path = format!("/api/v1/assessments/{}/report.html", s.assessment);
+    assert_eq!(s.api_bytes(&path).await.0, 200);
+    // Take the assessments away underneath the running app: a real failure, not a mock.
+    let url = format!("sqlite:{}", s.app.data_dir().join("selfassess.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open");
+    sqlx::query("ALTER TABLE assessments RENAME TO assessments_away")
+        .execute(&mut conn)
+        .await
+        .expect("rename");
+    let (status, _, body) = s.api_bytes(&path).await;
+    assert_eq!(status, 500, "{}", String::from_utf8_lossy(&body));
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("a structured error");
+    assert_ne!(body["error"]["code"], "not_found", "{body}");
+    sqlx::query("ALTER TABLE assessments_away RENAME TO assessments")
+        .execute(&mut conn)
+        .await
+        .expect("rename back");
+    assert_eq!(s.api_bytes(&path).await.0, 200, "well again once the table is back");
+}
