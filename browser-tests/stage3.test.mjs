@@ -155,6 +155,8 @@ async function journey(t, { javaScriptEnabled }) {
   const main = async () => (await page.locator("main").innerText()).replace(/\s+/g, " ");
   const banner = async () => (await page.locator(".govuk-notification-banner").innerText()).replace(/\s+/g, " ");
   const wordTotal = async () => (await page.locator("#word-total").innerText()).trim();
+  // The total's live status: said only when the total crosses the limit.
+  const wordStatus = async () => (await page.locator("#word-total-status").textContent()).trim();
   // The GOV.UK character count's message for a box: with JavaScript, its live
   // status; without, the hint saying the limit.
   const countMessage = async (id) => {
@@ -253,6 +255,9 @@ async function journey(t, { javaScriptEnabled }) {
     if (javaScriptEnabled) {
       await eventually(wordTotal, (v) => v === `QS1: ${LIMIT + 1} of ${LIMIT} words — 1 too many.`, "the running total over the limit");
       assert.ok(await page.locator("[data-word-total]").evaluate((el) => el.classList.contains("app-word-total--over")), "the total is not marked as over");
+      // The total speaks only when it crosses the limit (each box's own count speaks as you type).
+      assert.equal(await page.locator("#word-total").getAttribute("aria-live"), null, "the total is a second live region");
+      assert.equal(await wordStatus(), `QS1 is now over the limit: ${LIMIT + 1} of ${LIMIT} words, 1 too many.`);
     }
     await submit(page, page.getByRole("button", { name: "Save QS1", exact: true }), "the Save QS1 button", check);
     assert.equal(pathOf(page), statementPath);
@@ -276,6 +281,7 @@ async function journey(t, { javaScriptEnabled }) {
     if (javaScriptEnabled) {
       await eventually(wordTotal, (v) => v === `QS1: ${LIMIT} of ${LIMIT} words.`, "the running total at the limit");
       assert.equal(await page.locator("[data-word-total]").evaluate((el) => el.classList.contains("app-word-total--over")), false);
+      assert.equal(await wordStatus(), `QS1 is now within the limit: ${LIMIT} of ${LIMIT} words.`);
     }
     await submit(page, page.getByRole("button", { name: "Save QS1", exact: true }), "the Save QS1 button", check);
     assert.equal(pathOf(page), statementPath, `saving led to ${page.url()}`);
