@@ -126,6 +126,21 @@ async fn state_of(s: &Stage2, qs: &str) -> (String, i64) {
     (row.state, row.version)
 }
 
+/// Posts the verification form of `qs` as `client`, with the version and hash read.
+async fn verify_as(
+    s: &Stage2,
+    client: &reqwest::Client,
+    qs: &str,
+    (name, post_held): (&str, &str),
+    version: &str,
+    hash: &str,
+) -> (u16, String, String) {
+    let show = summary_path(s, qs);
+    let fields =
+        [("verifier_name", name), ("verifier_post", post_held), ("version", version), ("content_hash", hash)];
+    post(&s.app, client, &show, &format!("{show}/verify"), &fields).await
+}
+
 /// Gives `email` another role in the test council, straight in the database.
 async fn add_role(s: &Stage2, email: &str, role: &str) {
     let user = s.app.actor(email).await.user_id;
@@ -167,17 +182,13 @@ async fn a_verifier_who_wrote_or_submitted_a_summary_can_neither_verify_nor_retu
             let (_, body) = page(&s.app, &qs_lead, &show).await;
             assert!(!body.contains("Verify version"), "{backend:?} {qs}: the form is not offered");
             assert!(body.contains(selfassess::summaries::service::OWN_SUMMARY), "{body}");
-            let (status, _, body) = post(
-                &s.app,
+            let (status, _, body) = verify_as(
+                &s,
                 &qs_lead,
-                &show,
-                &format!("{show}/verify"),
-                &[
-                    ("verifier_name", "Quinn Lead"),
-                    ("verifier_post", "Head of Service"),
-                    ("version", &version),
-                    ("content_hash", &before.content_hash),
-                ],
+                qs,
+                ("Quinn Lead", "Head of Service"),
+                &version,
+                &before.content_hash,
             )
             .await;
             assert_eq!(status, 422, "{backend:?} {qs}");
@@ -198,19 +209,9 @@ async fn a_verifier_who_wrote_or_submitted_a_summary_can_neither_verify_nor_retu
             // Another verifier is offered the form, and verifies it.
             let (_, body) = page(&s.app, &verifier, &show).await;
             assert!(body.contains(&format!("Verify version {version}")), "{backend:?} {qs}");
-            let (status, ..) = post(
-                &s.app,
-                &verifier,
-                &show,
-                &format!("{show}/verify"),
-                &[
-                    ("verifier_name", "Vera Verifier"),
-                    ("verifier_post", "Director"),
-                    ("version", &version),
-                    ("content_hash", &before.content_hash),
-                ],
-            )
-            .await;
+            let (status, ..) =
+                verify_as(&s, &verifier, qs, ("Vera Verifier", "Director"), &version, &before.content_hash)
+                    .await;
             assert_eq!(status, 303, "{backend:?} {qs}");
             assert_eq!(db_summary(&s, qs).await.expect("summary").state, "verified");
         }
@@ -764,19 +765,7 @@ async fn the_indicative_rating_in_the_api_and_on_the_pages() {
         let verifier = signed_in(&s.app, &s.world.verifier).await;
         let (_, body) = page(&s.app, &verifier, &show).await;
         let hash = field(&body, "content_hash").expect("hash");
-        let (status, ..) = post(
-            &s.app,
-            &verifier,
-            &show,
-            &format!("{show}/verify"),
-            &[
-                ("verifier_name", "Vera"),
-                ("verifier_post", "Director"),
-                ("version", "1"),
-                ("content_hash", &hash),
-            ],
-        )
-        .await;
+        let (status, ..) = verify_as(&s, &verifier, "QS1", ("Vera", "Director"), "1", &hash).await;
         assert_eq!(status, 303);
 
         let (status, body) = api(&s, &rating_path, &s.lead_token).await;
@@ -1049,13 +1038,7 @@ async fn a_summary_verified_with_free_links_stays_verified() {
         assert_eq!(status, 303);
         let (_, body) = page(&s.app, &verifier, &show).await;
         let hash = field(&body, "content_hash").expect("hash");
-        let verify = [
-            ("verifier_name", "Vera Verifier"),
-            ("verifier_post", "Director"),
-            ("version", "1"),
-            ("content_hash", hash.as_str()),
-        ];
-        let (status, ..) = post(&s.app, &verifier, &show, &format!("{show}/verify"), &verify).await;
+        let (status, ..) = verify_as(&s, &verifier, "QS2", ("Vera Verifier", "Director"), "1", &hash).await;
         assert_eq!(status, 303);
 
         // The page and the API read it as verified; the free link is kept, readable and editable.
