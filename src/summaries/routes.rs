@@ -199,8 +199,10 @@ async fn show_context(
     let council_id = scope.assessment.council_id;
     let can_edit = actor.can_edit_summary(council_id, summary.statement).is_ok();
     let can_verify = actor.can_verify(council_id).is_ok();
-    let own_summary =
-        can_verify && !service::independent_of(&state.db, actor, summary).await.map_err(to_app)?;
+    // Asked only when there is something to verify.
+    let own_summary = can_verify
+        && summary.state == Some(SummaryState::Submitted)
+        && !service::independent_of(&state.db, actor, summary).await.map_err(to_app)?;
     let events = service::history(&state.db, summary).await.map_err(to_app)?;
     let latest = |action: &str| events.iter().rev().find(|e| e.action == action);
     let returned = latest("return")
@@ -242,7 +244,7 @@ async fn show_context(
         can_submit => can_edit && matches!(state_now, Some(SummaryState::Draft | SummaryState::Returned)),
         can_withdraw => can_edit && state_now == Some(SummaryState::Submitted),
         can_verify => can_verify && !own_summary && state_now == Some(SummaryState::Submitted),
-        own_summary => own_summary && state_now == Some(SummaryState::Submitted),
+        own_summary,
         is_verifier => can_verify,
         history => serde(&history),
         done => done_message(done),
